@@ -1,0 +1,45 @@
+// rowshift/error.hpp — the one error type and the process exit codes.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace rowshift {
+
+// What a caller can do about an error decides its kind:
+//  transient  — retry later (busy database, lost connection, serialization failure);
+//  permanent  — retrying cannot help (constraint, syntax, type); fails one batch;
+//  config     — the user's input is wrong (bad URL, flag, migration file, missing table);
+//               nothing has been written;
+//  cancelled  — the run was asked to stop.
+enum class ErrorKind { transient, permanent, config, cancelled };
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, std::string message) : std::runtime_error(std::move(message)), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+  bool transient() const { return kind_ == ErrorKind::transient; }
+
+  // Returns a copy whose message is "context: original message" (context added while
+  // unwinding, e.g. "batch 17 of copy_orders (id 16001..17000)").
+  Error with_context(const std::string& context) const {
+    return Error(kind_, context + ": " + what());
+  }
+
+ private:
+  ErrorKind kind_;
+};
+
+// Exit codes of the rowshift CLI; docs/cli.md lists them.
+enum class ExitCode : int {
+  success = 0,
+  internal_error = 1,   // a bug or an unexpected failure
+  usage = 2,            // unknown command or flag, bad flag value
+  config = 3,           // bad URL, unreadable database, bad migration file, missing table,
+                        // changed definition; nothing was written
+  batches_failed = 4,   // the run finished but some batches failed (see `rowshift status`)
+  verify_mismatch = 5,  // `verify` found ranges where source and target differ
+  interrupted = 75,     // stopped by SIGINT/SIGTERM or --max-outage; run again to resume
+};
+
+}  // namespace rowshift

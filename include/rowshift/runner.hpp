@@ -1,0 +1,153 @@
+// rowshift/runner.hpp — running migrations from a program, without the CLI.
+//
+// Example:
+//   rowshift::RunOptions opt;
+//   opt.db_url = "sqlite:app.db";
+//   opt.migrations_dir = "migrations";
+//   rowshift::Runner runner(opt);
+//   rowshift::RunReport report = runner.run();
+//   if (report.exit_code() != rowshift::ExitCode::success) { ... }
+//
+// Errors: the constructor and every method throw rowshift::Error; kind config means the
+// input was wrong and nothing was written. Failed batches are not exceptions: they are
+// counted in the report. A Runner is used from one thread; request_stop() may be called
+// from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rowshift/error.hpp"
+#include "rowshift/migration.hpp"
+
+namespace rowshift {
+
+struct Progress {
+  std::string migration;
+  std::int64_t batches_total = 0;
+  std::int64_t batches_done = 0;     // including those done by earlier runs
+  std::int64_t batches_failed = 0;
+  std::int64_t rows_done = 0;        // rows written by this run
+  std::int64_t rows_estimated = 0;   // rows the whole migration is expected to touch
+  std::int64_t rows_before = 0;      // rows done by earlier runs
+  double seconds = 0;                // since this run of the migration started
+  std::int64_t retries = 0;
+  bool finished = false;
+};
+
+struct RunOptions {
+  std::string db_url;          // target database; the migrations apply to it
+  std::string store_url;       // checkpoint store; empty = the target database
+  std::string migrations_dir;  // SQL-file migrations; empty = none
+  bool include_registered = true;            // also run migrations registered in C++
+  std::vector<MigrationDef> migrations;      // extra migrations (tests, embedding tools)
+
+  int workers = 4;
+  std::optional<int> batch_size;             // default 1000; a migration may override
+  int max_attempts = 3;
+  std::chrono::milliseconds backoff_base{100};
+  std::chrono::milliseconds backoff_cap{5000};
+  bool fail_fast = false;
+  double max_rows_per_second = 0;            // 0 = unthrottled
+  std::chrono::seconds lease{600};           // a running batch older than this is re-taken
+
+  // Called on the calling thread about ten times a second while batches run.
+  std::function<void(const Progress&)> on_progress;
+  // Polled on the calling thread; returning true stops the run gracefully (signals).
+  std::function<bool()> should_stop;
+};
+
+struct MigrationReport {
+  std::string name;
+  MigrationKind kind = MigrationKind::schema;
+  std::string state;  // done | failed | interrupted | skipped(done earlier)
+  std::int64_t batches_total = 0, batches_done = 0, batches_failed = 0;
+  std::int64_t rows = 0;    // rows written by this run
+  double seconds = 0;
+  std::vector<std::string> errors;  // one line per failed batch
+};
+
+struct RunReport {
+  std::vector<MigrationReport> migrations;
+  bool interrupted = false;
+  ExitCode exit_code() const;
+};
+
+struct PlanEntry {
+  std::string name;
+  MigrationKind kind = MigrationKind::schema;
+  std::string state;        // pending | running | done | failed
+  std::string description;  // e.g. "orders -> orders_v2 by (id)"
+  std::int64_t batches = 0; // planned (stored) or would-be batch count
+  std::int64_t rows = 0;
+  std::string key_min, key_max;
+};
+
+struct BatchError {
+  std::int64_t batch = 0;
+  std::string range;
+  int attempts = 0;
+  std::string error;
+};
+
+struct MigrationStatus {
+  std::string name;
+  MigrationKind kind = MigrationKind::schema;
+  std::string state;  // pending | running | done | failed | changed
+  std::int64_t batches_total = 0, batches_done = 0, batches_failed = 0, batches_running = 0;
+  std::int64_t rows = 0;
+  double seconds = 0;       // time spent in batches
+  double rows_per_second = 0;
+  std::string started_at, finished_at;
+  std::vector<BatchError> errors;  // failed batches (at most 20)
+};
+
+struct RangeMismatch {
+  std::int64_t batch = 0;
+  std::string range;
+  std::int64_t source_rows = 0, target_rows = 0;
+};
+
+struct VerifyReport {
+  std::string name;
+  std::int64_t ranges = 0;
+  std::int64_t source_rows = 0, target_rows = 0;
+  std::string source_checksum, target_checksum;
+  std::vector<RangeMismatch> mismatches;
+  bool ok() const { return mismatches.empty() && source_checksum == target_checksum; }
+};
+
+class Runner {
+ public:
+  explicit Runner(RunOptions options);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Migrations in order, with what `run` would do; writes nothing.
+  std::vector<PlanEntry> plan(const std::string& only = {});
+  // Runs pending migrations in name order (only `only` when given), resuming any
+  // that an earlier run left unfinished.
+  RunReport run(const std::string& only = {});
+  std::vector<MigrationStatus> status(const std::string& only = {});
+  // Compares source and target per planned key range (copy and transform migrations).
+  VerifyReport verify(const std::string& name);
+  // Puts the failed batches of `name` back to pending and runs it.
+  RunReport retry(const std::string& name);
+  // Forgets all progress of `name` (its checkpoint rows); the target data stays.
+  void reset(const std::string& name);
+  // Stops a run gracefully: no new batch is claimed, running ones finish. Thread-safe.
+  void request_stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rowshift

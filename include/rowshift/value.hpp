@@ -1,0 +1,80 @@
+// rowshift/value.hpp — the values that travel between databases and C++ code.
+//
+// A Value is one SQL value: NULL, a 64-bit integer, a double, text (UTF-8 bytes)
+// or a blob. A Row is a list of values with the column names shared by all rows
+// of one query, so transform callbacks can read columns by name.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace rowshift {
+
+struct Blob {
+  std::vector<unsigned char> bytes;
+  friend bool operator==(const Blob&, const Blob&) = default;
+};
+
+class Value {
+ public:
+  using Storage = std::variant<std::monostate, std::int64_t, double, std::string, Blob>;
+
+  Value() = default;  // NULL
+  Value(std::nullptr_t) {}
+  Value(int v) : v_(static_cast<std::int64_t>(v)) {}
+  Value(long v) : v_(static_cast<std::int64_t>(v)) {}
+  Value(long long v) : v_(static_cast<std::int64_t>(v)) {}
+  Value(double v) : v_(v) {}
+  Value(std::string v) : v_(std::move(v)) {}
+  Value(std::string_view v) : v_(std::string(v)) {}
+  Value(const char* v) : v_(std::string(v)) {}
+  Value(Blob v) : v_(std::move(v)) {}
+
+  bool is_null() const { return std::holds_alternative<std::monostate>(v_); }
+  bool is_int() const { return std::holds_alternative<std::int64_t>(v_); }
+  bool is_double() const { return std::holds_alternative<double>(v_); }
+  bool is_text() const { return std::holds_alternative<std::string>(v_); }
+  bool is_blob() const { return std::holds_alternative<Blob>(v_); }
+
+  // Accessors throw rowshift::Error (permanent) when the value has another type;
+  // as_double() also accepts integers.
+  std::int64_t as_int() const;
+  double as_double() const;
+  const std::string& as_text() const;
+  const Blob& as_blob() const;
+
+  const Storage& storage() const { return v_; }
+  // A short human-readable rendering (text quoted, blobs as x'..'), for messages.
+  std::string debug_string() const;
+
+  friend bool operator==(const Value&, const Value&) = default;
+
+ private:
+  Storage v_;
+};
+
+using Values = std::vector<Value>;
+
+// One row of a query: values plus the column names shared by the whole result.
+class Row {
+ public:
+  Row(std::shared_ptr<const std::vector<std::string>> names, Values values)
+      : names_(std::move(names)), values_(std::move(values)) {}
+
+  // Throws rowshift::Error (permanent) naming the column when it does not exist.
+  const Value& operator[](std::string_view column) const;
+  const Value& at(std::size_t i) const { return values_.at(i); }
+  std::size_t size() const { return values_.size(); }
+  const std::vector<std::string>& columns() const { return *names_; }
+  const Values& values() const { return values_; }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> names_;
+  Values values_;
+};
+
+}  // namespace rowshift

@@ -1,0 +1,261 @@
+#include "checkpoint/store.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+
+#include "checkpoint/key_codec.hpp"
+#include "rowshift/error.hpp"
+
+namespace rowshift::checkpoint {
+namespace {
+
+std::int64_t now_epoch() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+// An owner of this host whose process is gone cannot be working on its batches.
+bool owner_is_dead_local_process(const std::string& owner) {
+  auto colon = owner.rfind(':');
+  if (colon == std::string::npos || owner.substr(0, colon) != hostname()) return false;
+  pid_t pid = static_cast<pid_t>(std::atoll(owner.c_str() + colon + 1));
+  if (pid <= 0) return false;
+  if (pid == getpid()) return false;
+  return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+std::string text_or_empty(const Value& v) { return v.is_null() ? std::string() : v.as_text(); }
+std::int64_t int_or_zero(const Value& v) { return v.is_null() ? 0 : v.as_int(); }
+
+MigrationRecord to_record(const Values& r) {
+  MigrationRecord m;
+  m.name = r[0].as_text();
+  m.kind = r[1].as_text();
+  m.checksum = r[2].as_text();
+  m.status = r[3].as_text();
+  m.batch_size = int_or_zero(r[4]);
+  m.total_batches = int_or_zero(r[5]);
+  m.planned_rows = int_or_zero(r[6]);
+  m.elapsed_seconds = r[7].is_null() ? 0 : r[7].as_double();
+  m.started_at = text_or_empty(r[8]);
+  m.finished_at = text_or_empty(r[9]);
+  return m;
+}
+
+const char* kMigrationColumns =
+    "name, kind, checksum, status, batch_size, total_batches, planned_rows, elapsed_seconds, started_at, "
+    "finished_at";
+
+}  // namespace
+
+std::string this_owner() { return hostname() + ":" + std::to_string(getpid()); }
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool CheckpointStore::exists() { return db_.table_exists("rowshift_meta"); }
+
+void CheckpointStore::check_version() {
+  Values r = db::query_row(db_, "SELECT value FROM rowshift_meta WHERE key = 'schema_version'");
+  if (r.empty()) {
+    throw Error(ErrorKind::config, "checkpoint store in " + db_.url().redacted() +
+                                       " has no schema_version row in rowshift_meta");
+  }
+  int version = std::atoi(r[0].as_text().c_str());
+  if (version > kSchemaVersion) {
+    throw Error(ErrorKind::config, "checkpoint store in " + db_.url().redacted() + " has schema version " +
+                                       std::to_string(version) + ", newer than this rowshift's " +
+                                       std::to_string(kSchemaVersion) + "; upgrade rowshift");
+  }
+}
+
+void CheckpointStore::ensure_schema() {
+  if (exists()) {
+    check_version();
+    return;
+  }
+  db::Transaction tx(db_);
+  db_.execute_script(
+      "CREATE TABLE IF NOT EXISTS rowshift_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS rowshift_migrations ("
+      " name TEXT PRIMARY KEY, kind TEXT NOT NULL, checksum TEXT NOT NULL, status TEXT NOT NULL,"
+      " batch_size INTEGER, total_batches INTEGER NOT NULL DEFAULT 0, planned_rows INTEGER NOT NULL DEFAULT 0,"
+      " elapsed_seconds DOUBLE PRECISION NOT NULL DEFAULT 0, started_at TEXT, finished_at TEXT);"
+      "CREATE TABLE IF NOT EXISTS rowshift_batches ("
+      " migration TEXT NOT NULL, batch_no BIGINT NOT NULL, lo_key TEXT, hi_key TEXT, status TEXT NOT NULL,"
+      " attempts INTEGER NOT NULL DEFAULT 0, rows_written BIGINT, last_error TEXT, owner TEXT,"
+      " lease_until BIGINT, started_at TEXT, finished_at TEXT, duration_ms BIGINT,"
+      " PRIMARY KEY (migration, batch_no));"
+      "CREATE INDEX IF NOT EXISTS rowshift_batches_by_status ON rowshift_batches (migration, status, batch_no);");
+  db_.execute("INSERT INTO rowshift_meta (key, value) VALUES ('schema_version', ?)",
+              {std::to_string(kSchemaVersion)});
+  tx.commit();
+}
+
+std::optional<MigrationRecord> CheckpointStore::migration(const std::string& name) {
+  Values r = db::query_row(db_, std::string("SELECT ") + kMigrationColumns + " FROM rowshift_migrations WHERE name = ?",
+                           {name});
+  if (r.empty()) return std::nullopt;
+  return to_record(r);
+}
+
+std::vector<MigrationRecord> CheckpointStore::migrations() {
+  std::vector<MigrationRecord> out;
+  for (auto& r : db::query_all(db_, std::string("SELECT ") + kMigrationColumns +
+                                        " FROM rowshift_migrations ORDER BY name")) {
+    out.push_back(to_record(r));
+  }
+  return out;
+}
+
+void CheckpointStore::record_start(const MigrationRecord& rec, const std::vector<plan::Batch>& batches) {
+  db_.execute(
+      "INSERT INTO rowshift_migrations (name, kind, checksum, status, batch_size, total_batches, planned_rows,"
+      " started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {rec.name, rec.kind, rec.checksum, rec.status, rec.batch_size, static_cast<long long>(batches.size()),
+       rec.planned_rows, now_utc()});
+  for (const auto& b : batches) {
+    db_.execute(
+        "INSERT INTO rowshift_batches (migration, batch_no, lo_key, hi_key, status) VALUES (?, ?, ?, ?, 'pending')",
+        {rec.name, b.number, b.range.has_lo() ? Value(encode_key(b.range.lo)) : Value(),
+         b.range.has_hi() ? Value(encode_key(b.range.hi)) : Value()});
+  }
+}
+
+void CheckpointStore::set_status(const std::string& name, const std::string& status) {
+  db_.execute("UPDATE rowshift_migrations SET status = ?, finished_at = ? WHERE name = ?",
+              {status, status == "done" || status == "failed" ? Value(now_utc()) : Value(), name});
+}
+
+void CheckpointStore::add_elapsed(const std::string& name, double seconds) {
+  db_.execute("UPDATE rowshift_migrations SET elapsed_seconds = elapsed_seconds + ? WHERE name = ?",
+              {seconds, name});
+}
+
+std::vector<BatchRecord> CheckpointStore::batches(const std::string& name, const std::string& status) {
+  std::vector<BatchRecord> out;
+  db_.query(
+      "SELECT batch_no, lo_key, hi_key, status, attempts, rows_written, last_error FROM rowshift_batches"
+      " WHERE migration = ? AND status = ? ORDER BY batch_no",
+      {name, status}, [&](Values& r) {
+        BatchRecord b;
+        b.number = r[0].as_int();
+        if (!r[1].is_null()) b.range.lo = decode_key(r[1].as_text());
+        if (!r[2].is_null()) b.range.hi = decode_key(r[2].as_text());
+        b.status = r[3].as_text();
+        b.attempts = static_cast<int>(r[4].as_int());
+        b.rows = int_or_zero(r[5]);
+        b.last_error = text_or_empty(r[6]);
+        out.push_back(std::move(b));
+        return true;
+      });
+  return out;
+}
+
+std::int64_t CheckpointStore::release_dead(const std::string& name) {
+  std::vector<std::pair<std::int64_t, std::string>> running;
+  db_.query("SELECT batch_no, owner, lease_until FROM rowshift_batches WHERE migration = ? AND status = 'running'",
+            {name}, [&](Values& r) {
+              std::string owner = text_or_empty(r[1]);
+              bool expired = int_or_zero(r[2]) < now_epoch();
+              if (expired || owner_is_dead_local_process(owner)) running.emplace_back(r[0].as_int(), owner);
+              return true;
+            });
+  for (const auto& [number, owner] : running) {
+    db_.execute(
+        "UPDATE rowshift_batches SET status = 'pending', owner = NULL, lease_until = NULL"
+        " WHERE migration = ? AND batch_no = ? AND status = 'running' AND owner = ?",
+        {name, number, owner});
+  }
+  return static_cast<std::int64_t>(running.size());
+}
+
+bool CheckpointStore::claim(const std::string& name, std::int64_t number, const std::string& owner,
+                            int lease_seconds) {
+  std::int64_t now = now_epoch();
+  return db_.execute(
+             "UPDATE rowshift_batches SET status = 'running', owner = ?, lease_until = ?, attempts = attempts + 1,"
+             " started_at = ? WHERE migration = ? AND batch_no = ? AND (status = 'pending' OR"
+             " (status = 'running' AND (owner = ? OR lease_until < ?)))",
+             {owner, now + lease_seconds, now_utc(), name, number, owner, now}) == 1;
+}
+
+bool CheckpointStore::mark_done(const std::string& name, std::int64_t number, const std::string& owner,
+                                std::int64_t rows, std::int64_t duration_ms) {
+  return db_.execute(
+             "UPDATE rowshift_batches SET status = 'done', rows_written = ?, finished_at = ?, duration_ms = ?,"
+             " lease_until = NULL WHERE migration = ? AND batch_no = ? AND status = 'running' AND owner = ?",
+             {rows, now_utc(), duration_ms, name, number, owner}) == 1;
+}
+
+void CheckpointStore::mark_failed(const std::string& name, std::int64_t number, const std::string& owner,
+                                  const std::string& error) {
+  db_.execute(
+      "UPDATE rowshift_batches SET status = 'failed', last_error = ?, finished_at = ?, lease_until = NULL"
+      " WHERE migration = ? AND batch_no = ? AND owner = ?",
+      {error, now_utc(), name, number, owner});
+}
+
+void CheckpointStore::release(const std::string& name, std::int64_t number, const std::string& owner) {
+  db_.execute(
+      "UPDATE rowshift_batches SET status = 'pending', owner = NULL, lease_until = NULL, attempts = attempts - 1"
+      " WHERE migration = ? AND batch_no = ? AND status = 'running' AND owner = ?",
+      {name, number, owner});
+}
+
+void CheckpointStore::note_error(const std::string& name, std::int64_t number, const std::string& error) {
+  db_.execute("UPDATE rowshift_batches SET last_error = ? WHERE migration = ? AND batch_no = ?",
+              {error, name, number});
+}
+
+BatchCounts CheckpointStore::counts(const std::string& name) {
+  BatchCounts c;
+  db_.query(
+      "SELECT status, count(*), sum(rows_written), sum(duration_ms) FROM rowshift_batches WHERE migration = ?"
+      " GROUP BY status",
+      {name}, [&](Values& r) {
+        const std::string& s = r[0].as_text();
+        std::int64_t n = r[1].as_int();
+        c.total += n;
+        if (s == "pending") c.pending = n;
+        else if (s == "running") c.running = n;
+        else if (s == "done") c.done = n;
+        else if (s == "failed") c.failed = n;
+        c.rows += int_or_zero(r[2]);
+        c.duration_ms += int_or_zero(r[3]);
+        return true;
+      });
+  return c;
+}
+
+std::int64_t CheckpointStore::retry_failed(const std::string& name) {
+  std::int64_t n = db_.execute(
+      "UPDATE rowshift_batches SET status = 'pending', attempts = 0, owner = NULL WHERE migration = ? AND"
+      " status = 'failed'",
+      {name});
+  db_.execute("UPDATE rowshift_migrations SET status = 'running', finished_at = NULL WHERE name = ?", {name});
+  return n;
+}
+
+bool CheckpointStore::reset(const std::string& name) {
+  db_.execute("DELETE FROM rowshift_batches WHERE migration = ?", {name});
+  return db_.execute("DELETE FROM rowshift_migrations WHERE name = ?", {name}) > 0;
+}
+
+}  // namespace rowshift::checkpoint

@@ -1,0 +1,100 @@
+// CheckpointStore: the rowshift_* tables that make a run resumable.
+//
+//   rowshift_meta        key/value; schema_version says which layout the tables have
+//   rowshift_migrations  one row per started migration: kind, checksum, status, plan size
+//   rowshift_batches     one row per planned batch: key range, status, attempts, rows,
+//                        last error, owner and lease while running
+//
+// Batch states: pending -> running (claimed, with owner and lease) -> done | failed.
+// A claim is a conditional UPDATE, so two runners never hold the same batch. The
+// store works on whatever connection it is given and never opens transactions itself
+// except where a method says so: callers put mark_done() into the batch's own
+// transaction when target and store are the same database.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/database.hpp"
+#include "plan/planner.hpp"
+
+namespace rowshift::checkpoint {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct MigrationRecord {
+  std::string name, kind, checksum, status;
+  std::int64_t batch_size = 0, total_batches = 0, planned_rows = 0;
+  double elapsed_seconds = 0;
+  std::string started_at, finished_at;
+};
+
+struct BatchRecord {
+  std::int64_t number = 0;
+  plan::KeyRange range;
+  std::string status;
+  int attempts = 0;
+  std::int64_t rows = 0;
+  std::string last_error;
+};
+
+struct BatchCounts {
+  std::int64_t total = 0, pending = 0, running = 0, done = 0, failed = 0;
+  std::int64_t rows = 0;
+  std::int64_t duration_ms = 0;
+};
+
+class CheckpointStore {
+ public:
+  explicit CheckpointStore(db::Database& db) : db_(db) {}
+
+  // True when the tables exist (a read-only check, for plan/status).
+  bool exists();
+  // Creates the tables on first use; refuses a store written by a newer rowshift.
+  void ensure_schema();
+  // Throws Error(config) when the stored schema version is newer than this build's.
+  void check_version();
+
+  std::optional<MigrationRecord> migration(const std::string& name);
+  std::vector<MigrationRecord> migrations();
+  // Inserts the migration row and, for batched kinds, its plan. Call inside a transaction.
+  void record_start(const MigrationRecord& rec, const std::vector<plan::Batch>& batches);
+  void set_status(const std::string& name, const std::string& status);
+  void add_elapsed(const std::string& name, double seconds);
+
+  // Batches in the given state, in batch order.
+  std::vector<BatchRecord> batches(const std::string& name, const std::string& status);
+  // Puts `running` batches back to pending when their lease has expired or their owner
+  // is a process of this host that no longer exists. Returns how many.
+  std::int64_t release_dead(const std::string& name);
+
+  // Claims batch `number` for owner: pending, or running but owned by owner or expired.
+  // Increments attempts. Returns false when another runner holds it or it is finished.
+  bool claim(const std::string& name, std::int64_t number, const std::string& owner, int lease_seconds);
+  // done, guarded by ownership; false when the claim was lost (caller rolls back).
+  bool mark_done(const std::string& name, std::int64_t number, const std::string& owner, std::int64_t rows,
+                 std::int64_t duration_ms);
+  void mark_failed(const std::string& name, std::int64_t number, const std::string& owner,
+                   const std::string& error);
+  // Back to pending without counting the attempt (a stop interrupted it).
+  void release(const std::string& name, std::int64_t number, const std::string& owner);
+  // Records an error of an attempt that will be retried.
+  void note_error(const std::string& name, std::int64_t number, const std::string& error);
+
+  BatchCounts counts(const std::string& name);
+  // failed -> pending, attempts reset; returns how many.
+  std::int64_t retry_failed(const std::string& name);
+  // Deletes the migration's rows. Returns false when there were none.
+  bool reset(const std::string& name);
+
+ private:
+  db::Database& db_;
+};
+
+// "host:pid" of this process: the owner written into claimed batches.
+std::string this_owner();
+std::string now_utc();
+
+}  // namespace rowshift::checkpoint

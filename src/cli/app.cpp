@@ -1,0 +1,155 @@
+// The rowshift command line: CLI11 flags -> RunOptions -> one Runner call.
+// Only this file catches errors, to turn them into one line and an exit code.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "cli/signals.hpp"
+#include "cli/views.hpp"
+#include "report/progress.hpp"
+#include "rowshift/cli.hpp"
+#include "rowshift/runner.hpp"
+
+namespace rowshift {
+namespace {
+
+struct Flags {
+  std::string db, store, migrations = "migrations";
+  bool migrations_given = false;
+  int workers = 4;
+  int batch_size = 0;
+  int max_attempts = 3;
+  int backoff_cap_ms = 5000;
+  double max_rate = 0;
+  bool fail_fast = false;
+  bool json = false;
+  bool yes = false;
+  bool quiet = false;
+  std::string name;
+};
+
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return s;
+}
+
+int fail(ExitCode code, const std::string& msg) {
+  std::fprintf(stderr, "rowshift: error: %s\n", one_line(msg).c_str());
+  return static_cast<int>(code);
+}
+
+RunOptions options_from(const Flags& f) {
+  RunOptions o;
+  o.db_url = f.db;
+  o.store_url = f.store;
+  if (f.migrations_given || std::filesystem::is_directory(f.migrations)) o.migrations_dir = f.migrations;
+  o.workers = f.workers;
+  if (f.batch_size != 0) o.batch_size = f.batch_size;
+  o.max_attempts = f.max_attempts;
+  o.backoff_cap = std::chrono::milliseconds(f.backoff_cap_ms);
+  o.max_rows_per_second = f.max_rate;
+  o.fail_fast = f.fail_fast;
+  return o;
+}
+
+void add_run_flags(CLI::App* cmd, Flags& f) {
+  cmd->add_option("--workers", f.workers, "parallel workers, one connection each (default 4)");
+  cmd->add_option("--batch-size", f.batch_size, "rows per batch when planning (default 1000)");
+  cmd->add_option("--max-attempts", f.max_attempts, "attempts per batch for transient errors (default 3)");
+  cmd->add_option("--backoff-cap-ms", f.backoff_cap_ms, "longest wait between attempts (default 5000)");
+  cmd->add_option("--max-rate", f.max_rate, "throttle to about this many rows/s (default: unthrottled)");
+  cmd->add_flag("--fail-fast", f.fail_fast, "stop scheduling batches at the first failed one");
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  Flags f;
+  CLI::App app{"rowshift: batched, resumable database data migrations"};
+  app.require_subcommand(1);
+  app.add_option("--db", f.db, "target database URL (sqlite:FILE, postgresql://...); env ROWSHIFT_DB")
+      ->envname("ROWSHIFT_DB");
+  app.add_option("--store", f.store, "checkpoint store URL (default: the target database)");
+  auto* mig = app.add_option("--migrations", f.migrations, "folder of *.sql migrations (default ./migrations)");
+  app.add_flag("--quiet", f.quiet, "no progress display");
+
+  auto* plan = app.add_subcommand("plan", "show what would run; writes nothing");
+  plan->add_option("name", f.name, "only this migration");
+  auto* run = app.add_subcommand("run", "run pending migrations in order; resumes interrupted ones");
+  run->add_option("name", f.name, "only this migration");
+  add_run_flags(run, f);
+  auto* status = app.add_subcommand("status", "progress of each migration");
+  status->add_option("name", f.name, "only this migration");
+  status->add_flag("--json", f.json, "machine-readable output");
+  auto* verify = app.add_subcommand("verify", "compare source and target per batch range");
+  verify->add_option("name", f.name, "the migration to verify")->required();
+  verify->add_option("--workers", f.workers, "parallel readers (default 4)");
+  auto* retry = app.add_subcommand("retry", "put failed batches back to pending and run them");
+  retry->add_option("name", f.name, "the migration")->required();
+  add_run_flags(retry, f);
+  auto* reset = app.add_subcommand("reset", "forget a migration's progress (target data stays)");
+  reset->add_option("name", f.name, "the migration")->required();
+  reset->add_flag("--yes", f.yes, "confirm");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(ExitCode::usage, e.what());
+  }
+  f.migrations_given = mig->count() > 0;
+  if (f.db.empty()) return fail(ExitCode::usage, "no database: give --db URL or set ROWSHIFT_DB");
+  if (reset->parsed() && !f.yes) return fail(ExitCode::usage, "reset forgets all progress of " + f.name + "; add --yes");
+
+  cli::SignalGuard signals;
+  try {
+    RunOptions opt = options_from(f);
+    std::unique_ptr<report::ProgressPrinter> progress;
+    if (!f.quiet) {
+      progress = std::make_unique<report::ProgressPrinter>(stderr, isatty(STDERR_FILENO) != 0);
+      opt.on_progress = [&](const Progress& p) { progress->update(p); };
+    }
+    opt.should_stop = [] { return cli::SignalGuard::stop_requested(); };
+    Runner runner(opt);
+    if (plan->parsed()) {
+      cli::print_plan(stdout, runner.plan(f.name));
+      return 0;
+    }
+    if (status->parsed()) {
+      auto s = runner.status(f.name);
+      f.json ? cli::print_status_json(stdout, s) : cli::print_status(stdout, s);
+      return 0;
+    }
+    if (verify->parsed()) {
+      auto r = runner.verify(f.name);
+      cli::print_verify(stdout, r);
+      return static_cast<int>(r.ok() ? ExitCode::success : ExitCode::verify_mismatch);
+    }
+    if (reset->parsed()) {
+      runner.reset(f.name);
+      std::printf("%s: progress forgotten; the next run starts it over\n", f.name.c_str());
+      return 0;
+    }
+    RunReport report = retry->parsed() ? runner.retry(f.name) : runner.run(f.name);
+    cli::print_run(stdout, report);
+    return static_cast<int>(report.exit_code());
+  } catch (const Error& e) {
+    switch (e.kind()) {
+      case ErrorKind::config: return fail(ExitCode::config, e.what());
+      case ErrorKind::cancelled: return fail(ExitCode::interrupted, e.what());
+      default: return fail(ExitCode::internal_error, e.what());
+    }
+  } catch (const std::exception& e) {
+    return fail(ExitCode::internal_error, e.what());
+  }
+}
+
+}  // namespace rowshift

@@ -1,0 +1,100 @@
+#include "cli/views.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "report/format.hpp"
+
+namespace rowshift::cli {
+
+using report::with_commas;
+
+void print_plan(std::FILE* out, const std::vector<PlanEntry>& plan) {
+  if (plan.empty()) std::fprintf(out, "no migrations found\n");
+  for (const auto& e : plan) {
+    std::fprintf(out, "%-32s %-9s %-8s %s\n", e.name.c_str(), to_string(e.kind), e.state.c_str(),
+                 e.description.c_str());
+    if (e.kind != MigrationKind::schema) {
+      std::fprintf(out, "%-32s %s batches, %s rows", "", with_commas(e.batches).c_str(), with_commas(e.rows).c_str());
+      if (!e.key_min.empty()) std::fprintf(out, ", keys %s .. %s", e.key_min.c_str(), e.key_max.c_str());
+      std::fprintf(out, "\n");
+    }
+  }
+}
+
+void print_run(std::FILE* out, const RunReport& report) {
+  if (report.migrations.empty()) std::fprintf(out, "nothing to run\n");
+  for (const auto& m : report.migrations) {
+    std::fprintf(out, "%s: %s", m.name.c_str(), m.state.c_str());
+    if (m.kind != MigrationKind::schema) {
+      std::fprintf(out, ", %s/%s batches done", with_commas(m.batches_done).c_str(),
+                   with_commas(m.batches_total).c_str());
+      if (m.batches_failed) std::fprintf(out, ", %s failed", with_commas(m.batches_failed).c_str());
+      if (m.rows || m.seconds > 0) {
+        std::fprintf(out, ", %s rows in %.2fs", with_commas(m.rows).c_str(), m.seconds);
+        if (m.seconds > 0) std::fprintf(out, " (%s rows/s)", report::human_rate(static_cast<double>(m.rows) / m.seconds).c_str());
+      }
+    }
+    std::fprintf(out, "\n");
+    for (std::size_t i = 0; i < m.errors.size() && i < 10; ++i) std::fprintf(out, "  error: %s\n", m.errors[i].c_str());
+    if (m.errors.size() > 10) std::fprintf(out, "  ... %zu more (rowshift status %s)\n", m.errors.size() - 10, m.name.c_str());
+  }
+  if (report.interrupted) std::fprintf(out, "interrupted: run the same command again to resume\n");
+}
+
+void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
+  std::fprintf(out, "%-32s %-9s %-11s %21s %7s %12s %10s\n", "MIGRATION", "KIND", "STATE", "BATCHES done/total",
+               "FAILED", "ROWS", "ROWS/S");
+  for (const auto& s : status) {
+    std::string batches = s.kind == MigrationKind::schema ? "-" : with_commas(s.batches_done) + "/" + with_commas(s.batches_total);
+    std::fprintf(out, "%-32s %-9s %-11s %21s %7s %12s %10s\n", s.name.c_str(), to_string(s.kind), s.state.c_str(),
+                 batches.c_str(), with_commas(s.batches_failed).c_str(), with_commas(s.rows).c_str(),
+                 s.rows_per_second > 0 ? report::human_rate(s.rows_per_second).c_str() : "-");
+    for (const auto& e : s.errors) {
+      std::fprintf(out, "  batch %lld %s, %d attempts: %s\n", static_cast<long long>(e.batch), e.range.c_str(),
+                   e.attempts, e.error.c_str());
+    }
+    if (s.state == "changed") {
+      std::fprintf(out, "  definition changed since it started; `rowshift reset %s --yes` to start over\n", s.name.c_str());
+    }
+  }
+}
+
+void print_status_json(std::FILE* out, const std::vector<MigrationStatus>& status) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& s : status) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : s.errors) {
+      errors.push_back({{"batch", e.batch}, {"range", e.range}, {"attempts", e.attempts}, {"error", e.error}});
+    }
+    arr.push_back({{"name", s.name},
+                   {"kind", to_string(s.kind)},
+                   {"state", s.state},
+                   {"batches_total", s.batches_total},
+                   {"batches_done", s.batches_done},
+                   {"batches_failed", s.batches_failed},
+                   {"batches_running", s.batches_running},
+                   {"rows", s.rows},
+                   {"seconds", s.seconds},
+                   {"rows_per_second", s.rows_per_second},
+                   {"started_at", s.started_at},
+                   {"finished_at", s.finished_at},
+                   {"errors", errors}});
+  }
+  std::string text = nlohmann::json{{"migrations", arr}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::fprintf(out, "%s\n", text.c_str());
+}
+
+void print_verify(std::FILE* out, const VerifyReport& r) {
+  std::fprintf(out, "%s: %s ranges, source %s rows, target %s rows, checksum %s / %s\n", r.name.c_str(),
+               with_commas(r.ranges).c_str(), with_commas(r.source_rows).c_str(), with_commas(r.target_rows).c_str(),
+               r.source_checksum.c_str(), r.target_checksum.c_str());
+  for (std::size_t i = 0; i < r.mismatches.size() && i < 20; ++i) {
+    const auto& m = r.mismatches[i];
+    std::fprintf(out, "  MISMATCH batch %lld %s: source %lld rows, target %lld rows\n", static_cast<long long>(m.batch),
+                 m.range.c_str(), static_cast<long long>(m.source_rows), static_cast<long long>(m.target_rows));
+  }
+  if (r.mismatches.size() > 20) std::fprintf(out, "  ... %zu more mismatching ranges\n", r.mismatches.size() - 20);
+  std::fprintf(out, "%s\n", r.ok() ? "OK: source and target agree" : "FAILED: source and target differ");
+}
+
+}  // namespace rowshift::cli

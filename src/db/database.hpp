@@ -1,0 +1,88 @@
+// The narrow database interface. Everything above src/db/ talks to databases only
+// through it, so a wrapper (tests/support/faulty_database.hpp) can inject faults.
+//
+// A Database is one connection: not thread-safe, used by one thread at a time.
+// Every method throws rowshift::Error classified as transient or permanent.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "db/url.hpp"
+#include "rowshift/value.hpp"
+
+namespace rowshift::db {
+
+enum class Dialect { sqlite, postgresql };
+
+// Receives each row; returning false stops reading.
+using RowFn = std::function<bool(Values& row)>;
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  virtual Dialect dialect() const = 0;
+  virtual const DbUrl& url() const = 0;
+
+  // Runs one or more ;-separated statements without parameters.
+  virtual void execute_script(const std::string& sql) = 0;
+  // Runs one statement with positional parameters (?); returns rows changed.
+  virtual std::int64_t execute(const std::string& sql, const Values& params = {}) = 0;
+  // Runs a query and hands each row to fn. Column names go to *names when given.
+  virtual void query(const std::string& sql, const Values& params, const RowFn& fn,
+                     std::vector<std::string>* names = nullptr) = 0;
+
+  // A write transaction (SQLite: BEGIN IMMEDIATE, so writers queue on the busy timeout
+  // instead of failing at commit). Use db::Transaction rather than calling these.
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+
+  virtual bool table_exists(const std::string& table) = 0;
+  virtual std::vector<std::string> table_columns(const std::string& table) = 0;
+
+  // Writes rows into table(columns). With a non-empty upsert_key, a row whose key is
+  // already present replaces the old values (idempotent re-runs).
+  virtual void insert_rows(const std::string& table, const std::vector<std::string>& columns,
+                           const std::vector<Values>& rows,
+                           const std::vector<std::string>& upsert_key) = 0;
+};
+
+// Opens a connection; throws Error(config) naming the database when it cannot.
+std::unique_ptr<Database> open_database(const DbUrl& url);
+std::unique_ptr<Database> open_database(const std::string& url);
+
+// Rolls back on destruction unless committed (RAII, like SOCI's transaction).
+class Transaction {
+ public:
+  explicit Transaction(Database& db) : db_(db) { db_.begin(); }
+  ~Transaction() {
+    if (!done_) {
+      try {
+        db_.rollback();
+      } catch (...) {  // the connection may be gone; the server rolls back anyway
+      }
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit() {
+    db_.commit();
+    done_ = true;
+  }
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+// Convenience readers on top of query().
+std::vector<Values> query_all(Database& db, const std::string& sql, const Values& params = {});
+// The first row, or an empty vector when there is none.
+Values query_row(Database& db, const std::string& sql, const Values& params = {});
+
+}  // namespace rowshift::db

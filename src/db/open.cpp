@@ -1,0 +1,39 @@
+// The one place that picks a backend for a URL.
+#include "db/database.hpp"
+#include "db/sqlite_database.hpp"
+#include "rowshift/error.hpp"
+
+namespace rowshift::db {
+
+std::unique_ptr<Database> open_database(const DbUrl& url) {
+  switch (url.scheme) {
+    case Scheme::sqlite:
+      return open_sqlite(url);
+    case Scheme::postgresql:
+      throw Error(ErrorKind::config,
+                  "cannot open database " + url.redacted() + ": the PostgreSQL backend is not built yet");
+  }
+  throw Error(ErrorKind::config, "cannot open database " + url.redacted());
+}
+
+std::unique_ptr<Database> open_database(const std::string& url) { return open_database(parse_url(url)); }
+
+std::vector<Values> query_all(Database& db, const std::string& sql, const Values& params) {
+  std::vector<Values> rows;
+  db.query(sql, params, [&](Values& r) {
+    rows.push_back(r);
+    return true;
+  });
+  return rows;
+}
+
+Values query_row(Database& db, const std::string& sql, const Values& params) {
+  Values out;
+  db.query(sql, params, [&](Values& r) {
+    out = r;
+    return false;
+  });
+  return out;
+}
+
+}  // namespace rowshift::db

@@ -1,0 +1,267 @@
+#include "db/sqlite_database.hpp"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+#include <unordered_map>
+
+#include "db/sql.hpp"
+#include "rowshift/error.hpp"
+
+namespace rowshift::db {
+namespace {
+
+// Busy, locked and I/O hiccups may pass; everything else (constraint, type mismatch,
+// syntax, missing table) will fail the same way again.
+ErrorKind classify(int code) {
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_PROTOCOL:
+    case SQLITE_FULL:
+      return ErrorKind::transient;
+    default:
+      return ErrorKind::permanent;
+  }
+}
+
+class SqliteDatabase final : public Database {
+ public:
+  explicit SqliteDatabase(const DbUrl& url) : url_(url) {
+    std::string mode = url.param("mode", "rw");
+    int flags = SQLITE_OPEN_NOMUTEX;
+    std::string file = url.path;
+    if (url.is_memory()) {
+      // One in-memory database shared by all connections of the process.
+      file = "file:rowshift_memory?mode=memory&cache=shared";
+      flags |= SQLITE_OPEN_URI | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    } else if (mode == "ro") {
+      flags |= SQLITE_OPEN_READONLY;
+    } else if (mode == "rwc") {
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    } else {
+      flags |= SQLITE_OPEN_READWRITE;
+    }
+    if (!url.is_memory() && mode != "rwc" && !std::filesystem::exists(url.path)) {
+      throw Error(ErrorKind::config, "cannot open database " + url.redacted() +
+                                         ": file not found (add ?mode=rwc to create it)");
+    }
+    int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw Error(ErrorKind::config, "cannot open database " + url.redacted() + ": " + msg);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, std::stoi(url.param("timeout", "5000")));
+    try {
+      // Reading the schema proves the file is a database before anything is written.
+      execute("SELECT count(*) FROM sqlite_master");
+      if (!url.is_memory() && mode != "ro") {
+        execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+      }
+    } catch (const Error& e) {
+      close();
+      throw Error(ErrorKind::config, "cannot open database " + url.redacted() + ": " + e.what());
+    }
+  }
+
+  ~SqliteDatabase() override { close(); }
+
+  Dialect dialect() const override { return Dialect::sqlite; }
+  const DbUrl& url() const override { return url_; }
+
+  void execute_script(const std::string& sql) override {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      fail(rc, msg);
+    }
+  }
+
+  std::int64_t execute(const std::string& sql, const Values& params = {}) override {
+    sqlite3_stmt* st = prepare(sql);
+    bind_all(st, params);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) fail_stmt(st, rc);
+    sqlite3_reset(st);
+    return sqlite3_changes64(db_);
+  }
+
+  void query(const std::string& sql, const Values& params, const RowFn& fn,
+             std::vector<std::string>* names = nullptr) override {
+    sqlite3_stmt* st = prepare(sql);
+    bind_all(st, params);
+    int ncol = sqlite3_column_count(st);
+    if (names) {
+      names->clear();
+      for (int i = 0; i < ncol; ++i) names->emplace_back(sqlite3_column_name(st, i));
+    }
+    Values row(static_cast<std::size_t>(ncol));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      for (int i = 0; i < ncol; ++i) row[static_cast<std::size_t>(i)] = column(st, i);
+      bool more;
+      try {
+        more = fn(row);
+      } catch (...) {
+        sqlite3_reset(st);
+        throw;
+      }
+      if (!more) {
+        sqlite3_reset(st);
+        return;
+      }
+      row.resize(static_cast<std::size_t>(ncol));
+    }
+    if (rc != SQLITE_DONE) fail_stmt(st, rc);
+    sqlite3_reset(st);
+  }
+
+  void begin() override { execute_script("BEGIN IMMEDIATE"); }
+  void commit() override { execute_script("COMMIT"); }
+  void rollback() override {
+    if (!sqlite3_get_autocommit(db_)) execute_script("ROLLBACK");
+  }
+
+  bool table_exists(const std::string& table) override {
+    bool found = false;
+    query("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?", {table},
+          [&](Values&) { return !(found = true); });
+    return found;
+  }
+
+  std::vector<std::string> table_columns(const std::string& table) override {
+    std::vector<std::string> cols;
+    query("SELECT name FROM pragma_table_info(?) ORDER BY cid", {table}, [&](Values& r) {
+      cols.push_back(r[0].as_text());
+      return true;
+    });
+    return cols;
+  }
+
+  void insert_rows(const std::string& table, const std::vector<std::string>& columns,
+                   const std::vector<Values>& rows, const std::vector<std::string>& upsert_key) override {
+    std::string sql = "INSERT INTO " + quote_ident(table) + " (" + quote_list(columns) + ") VALUES (" +
+                      placeholders(columns.size()) + ")";
+    if (!upsert_key.empty()) sql += upsert_clause(columns, upsert_key);
+    sqlite3_stmt* st = prepare(sql);
+    for (const auto& r : rows) {
+      if (r.size() != columns.size()) {
+        throw Error(ErrorKind::permanent, "row has " + std::to_string(r.size()) + " values for " +
+                                              std::to_string(columns.size()) + " columns of " +
+                                              quote_ident(table));
+      }
+      bind_all(st, r);
+      int rc = sqlite3_step(st);
+      if (rc != SQLITE_DONE) fail_stmt(st, rc);
+      sqlite3_reset(st);
+    }
+  }
+
+ private:
+  static std::string upsert_clause(const std::vector<std::string>& columns,
+                                   const std::vector<std::string>& key) {
+    std::string set;
+    for (const auto& c : columns) {
+      bool is_key = false;
+      for (const auto& k : key) is_key = is_key || k == c;
+      if (is_key) continue;
+      set += (set.empty() ? "" : ", ") + quote_ident(c) + " = excluded." + quote_ident(c);
+    }
+    return " ON CONFLICT (" + quote_list(key) + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
+  }
+
+  sqlite3_stmt* prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st,
+                                nullptr);
+    if (rc != SQLITE_OK) fail(rc, sqlite3_errmsg(db_));
+    cache_.emplace(sql, st);
+    return st;
+  }
+
+  void bind_all(sqlite3_stmt* st, const Values& params) {
+    int n = sqlite3_bind_parameter_count(st);
+    if (n != static_cast<int>(params.size())) {
+      throw Error(ErrorKind::permanent, "statement expects " + std::to_string(n) + " parameters, got " +
+                                            std::to_string(params.size()));
+    }
+    for (int i = 0; i < n; ++i) {
+      const Value& v = params[static_cast<std::size_t>(i)];
+      int rc = SQLITE_OK;
+      if (v.is_null()) rc = sqlite3_bind_null(st, i + 1);
+      else if (v.is_int()) rc = sqlite3_bind_int64(st, i + 1, v.as_int());
+      else if (v.is_double()) rc = sqlite3_bind_double(st, i + 1, v.as_double());
+      else if (v.is_text()) {
+        const auto& s = v.as_text();
+        rc = sqlite3_bind_text64(st, i + 1, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+      } else {
+        const auto& b = v.as_blob().bytes;
+        rc = sqlite3_bind_blob64(st, i + 1, b.data(), b.size(), SQLITE_STATIC);
+      }
+      if (rc != SQLITE_OK) fail(rc, sqlite3_errmsg(db_));
+    }
+  }
+
+  static Value column(sqlite3_stmt* st, int i) {
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_INTEGER:
+        return Value(static_cast<long long>(sqlite3_column_int64(st, i)));
+      case SQLITE_FLOAT:
+        return Value(sqlite3_column_double(st, i));
+      case SQLITE_TEXT: {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+        return Value(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i))));
+      }
+      case SQLITE_BLOB: {
+        auto p = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
+        Blob b;
+        b.bytes.assign(p, p + sqlite3_column_bytes(st, i));
+        return Value(std::move(b));
+      }
+      default:
+        return Value();
+    }
+  }
+
+  [[noreturn]] void fail_stmt(sqlite3_stmt* st, int rc) {
+    std::string msg = sqlite3_errmsg(db_);
+    sqlite3_reset(st);
+    fail(rc, msg);
+  }
+
+  [[noreturn]] void fail(int rc, const std::string& msg) {
+    throw Error(classify(rc), "sqlite: " + msg + " (code " + std::to_string(rc) + ")");
+  }
+
+  void close() noexcept {
+    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+    cache_.clear();
+    if (db_) sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
+
+  DbUrl url_;
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> open_sqlite(const DbUrl& url) { return std::make_unique<SqliteDatabase>(url); }
+
+}  // namespace rowshift::db

@@ -1,0 +1,163 @@
+#include "db/url.hpp"
+
+#include <filesystem>
+
+#include "rowshift/error.hpp"
+
+namespace rowshift::db {
+namespace {
+
+[[noreturn]] void bad(std::string_view shown, const std::string& why) {
+  throw Error(ErrorKind::config, "invalid database URL '" + std::string(shown) + "': " + why);
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s, std::string_view shown) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) bad(shown, "truncated %-escape");
+    int hi = hex_digit(s[i + 1]);
+    int lo = hex_digit(s[i + 2]);
+    if (hi < 0 || lo < 0) bad(shown, "bad %-escape");
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+void parse_query(std::string_view q, DbUrl& url, std::string_view shown) {
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto part = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0) bad(shown, "query parameter '" + std::string(part) + "' is not key=value");
+    url.params[percent_decode(part.substr(0, eq), shown)] = percent_decode(part.substr(eq + 1), shown);
+  }
+}
+
+// A shown form for error messages that never contains the password.
+std::string mask_password(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  auto at = url.find('@', scheme_end + 3);
+  auto slash = url.find('/', scheme_end + 3);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return std::string(url);
+  auto colon = url.find(':', scheme_end + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+DbUrl parse_sqlite(std::string_view rest, std::string_view shown) {
+  DbUrl url;
+  url.scheme = Scheme::sqlite;
+  if (rest.rfind("//", 0) == 0) rest.remove_prefix(2);  // sqlite://relative or sqlite:///abs
+  auto qm = rest.find('?');
+  if (qm != std::string_view::npos) {
+    parse_query(rest.substr(qm + 1), url, shown);
+    rest = rest.substr(0, qm);
+  }
+  if (rest.empty()) bad(shown, "no file path after 'sqlite:'");
+  url.path = percent_decode(rest, shown);
+  for (const auto& [k, v] : url.params) {
+    if (k == "mode") {
+      if (v != "ro" && v != "rw" && v != "rwc") bad(shown, "mode must be ro, rw or rwc");
+    } else if (k == "timeout") {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) bad(shown, "timeout must be milliseconds");
+    } else {
+      bad(shown, "unknown parameter '" + k + "' (sqlite knows mode, timeout)");
+    }
+  }
+  return url;
+}
+
+DbUrl parse_postgresql(std::string_view rest, std::string_view shown) {
+  DbUrl url;
+  url.scheme = Scheme::postgresql;
+  auto qm = rest.find('?');
+  if (qm != std::string_view::npos) {
+    parse_query(rest.substr(qm + 1), url, shown);
+    rest = rest.substr(0, qm);
+  }
+  auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) url.dbname = percent_decode(rest.substr(slash + 1), shown);
+  auto at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    auto userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    auto colon = userinfo.find(':');
+    url.user = percent_decode(userinfo.substr(0, colon), shown);
+    if (colon != std::string_view::npos) url.password = percent_decode(userinfo.substr(colon + 1), shown);
+  }
+  std::string_view hostport = authority;
+  if (!hostport.empty() && hostport.front() == '[') {  // [::1]:5432
+    auto close = hostport.find(']');
+    if (close == std::string_view::npos) bad(shown, "unclosed '[' in host");
+    url.host = std::string(hostport.substr(1, close - 1));
+    hostport = hostport.substr(close + 1);
+    if (!hostport.empty() && hostport.front() != ':') bad(shown, "junk after ']'");
+    if (!hostport.empty()) hostport.remove_prefix(1);
+  } else {
+    auto colon = hostport.rfind(':');
+    url.host = percent_decode(hostport.substr(0, colon), shown);
+    hostport = colon == std::string_view::npos ? std::string_view{} : hostport.substr(colon + 1);
+  }
+  if (!hostport.empty()) {
+    if (hostport.find_first_not_of("0123456789") != std::string_view::npos || hostport.size() > 5)
+      bad(shown, "port '" + std::string(hostport) + "' is not a number");
+    url.port = std::stoi(std::string(hostport));
+    if (url.port < 1 || url.port > 65535) bad(shown, "port out of range 1..65535");
+  }
+  return url;
+}
+
+}  // namespace
+
+std::string DbUrl::param(const std::string& key, const std::string& fallback) const {
+  auto it = params.find(key);
+  return it == params.end() ? fallback : it->second;
+}
+
+std::string DbUrl::redacted() const { return mask_password(original); }
+
+std::string DbUrl::identity() const {
+  if (scheme == Scheme::sqlite) {
+    if (is_memory()) return "sqlite::memory:";
+    std::error_code ec;
+    auto p = std::filesystem::weakly_canonical(std::filesystem::path(path), ec);
+    return "sqlite:" + (ec ? path : p.string());
+  }
+  return "postgresql://" + user + "@" + host + ":" + std::to_string(port) + "/" + dbname;
+}
+
+DbUrl parse_url(std::string_view text) {
+  std::string shown = mask_password(text);
+  if (text.empty()) bad(shown, "empty (give --db or set ROWSHIFT_DB)");
+  DbUrl url;
+  if (text.rfind("sqlite:", 0) == 0) {
+    url = parse_sqlite(text.substr(7), shown);
+  } else if (text.rfind("postgresql://", 0) == 0) {
+    url = parse_postgresql(text.substr(13), shown);
+  } else if (text.rfind("postgres://", 0) == 0) {
+    url = parse_postgresql(text.substr(11), shown);
+  } else {
+    bad(shown, "unknown scheme (expected sqlite:PATH or postgresql://...)");
+  }
+  url.original = std::string(text);
+  return url;
+}
+
+}  // namespace rowshift::db

@@ -1,0 +1,34 @@
+// Database URLs: sqlite:PATH[?mode=ro|rw|rwc&timeout=MS], sqlite::memory:,
+// postgresql://user:password@host:port/dbname?param=value (postgres:// too).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace rowshift::db {
+
+enum class Scheme { sqlite, postgresql };
+
+struct DbUrl {
+  Scheme scheme = Scheme::sqlite;
+  std::string original;
+  // sqlite
+  std::string path;  // file path, or ":memory:"
+  // postgresql
+  std::string user, password, host, dbname;
+  int port = 0;
+  std::map<std::string, std::string> params;
+
+  bool is_memory() const { return scheme == Scheme::sqlite && path == ":memory:"; }
+  // The URL with any password replaced by "***": the only form ever printed.
+  std::string redacted() const;
+  // A normalised identity: two URLs with equal identity name the same database.
+  std::string identity() const;
+  std::string param(const std::string& key, const std::string& fallback = {}) const;
+};
+
+// Throws rowshift::Error (config) naming the URL (redacted) and what is wrong.
+DbUrl parse_url(std::string_view url);
+
+}  // namespace rowshift::db

@@ -1,0 +1,38 @@
+// What one batch of each migration kind does to the databases.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "db/database.hpp"
+#include "plan/planner.hpp"
+#include "rowshift/migration.hpp"
+
+namespace rowshift::migrate {
+
+// The connections one worker uses. source and store may point at target itself.
+struct Connections {
+  db::Database* target = nullptr;
+  db::Database* source = nullptr;
+  db::Database* store = nullptr;
+  bool same_source() const { return source == target; }
+  bool same_store() const { return store == target; }
+};
+
+// Runs the writes of one batch in one transaction on the target and returns the rows
+// written. `in_transaction(rows)` runs inside that transaction just before COMMIT:
+// callers mark the batch done there when the store is the target, so the rows and the
+// mark commit together. When the store is elsewhere, writes are upserts by the target
+// key so that repeating a batch after a crash changes nothing.
+std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                       const std::function<void(std::int64_t rows)>& in_transaction);
+
+// Reads the rows a copy or transform produces for `range`, in target column order
+// (for verify). fn gets each row; for transforms, each emitted row.
+void produce_rows(const MigrationDef& def, const plan::KeyRange& range, db::Database& source,
+                  const std::function<void(const Values&)>& fn);
+
+// The target columns a copy or transform writes, in order.
+std::vector<std::string> target_columns(const MigrationDef& def);
+
+}  // namespace rowshift::migrate

@@ -1,0 +1,291 @@
+#include "migrate/loader.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "rowshift/error.hpp"
+
+namespace rowshift::migrate {
+namespace {
+
+const std::string kDirective = "-- rowshift:";
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    std::string t = trim(part);
+    if (!t.empty()) out.push_back(t);
+  }
+  return out;
+}
+
+struct Line {
+  int number;
+  std::string text;
+};
+
+class FileParser {
+ public:
+  FileParser(const std::string& text, std::string name, std::string origin)
+      : name_(std::move(name)), origin_(std::move(origin)) {
+    std::stringstream in(text);
+    std::string l;
+    int n = 0;
+    while (std::getline(in, l)) {
+      if (!l.empty() && l.back() == '\r') l.pop_back();
+      lines_.push_back({++n, l});
+    }
+  }
+
+  MigrationDef parse() {
+    std::size_t i = 0;
+    for (; i < lines_.size(); ++i) {
+      std::string t = trim(lines_[i].text);
+      if (t.empty()) continue;
+      if (t.rfind(kDirective, 0) == 0) {
+        directive(lines_[i].number, t.substr(kDirective.size()));
+      } else if (t.rfind("--", 0) != 0) {
+        break;  // first line of the body
+      }
+    }
+    std::vector<Line> body(lines_.begin() + static_cast<long>(i), lines_.end());
+    for (const auto& l : body) {
+      if (trim(l.text).rfind(kDirective, 0) == 0) fail(l.number, "directive after the body has started");
+    }
+
+    MigrationDef def;
+    def.name = name_;
+    def.origin = origin_;
+    std::string kind = get("kind", "schema");
+    if (kind == "schema") def.kind = MigrationKind::schema;
+    else if (kind == "copy") def.kind = MigrationKind::copy;
+    else if (kind == "update") def.kind = MigrationKind::update;
+    else fail(line_of("kind"), "unknown kind '" + kind + "' (expected schema, copy or update)");
+
+    allow(def.kind);
+    def.source_db = get("source-db");
+    def.source_table = def.kind == MigrationKind::update ? get("table") : get("from");
+    def.key = split_list(get("key"));
+    def.target_table = get("to");
+    def.target_key = split_list(get("target-key"));
+    def.where = get("where");
+    if (has("batch-size")) {
+      const std::string& v = values_.at("batch-size");
+      int n = 0;
+      try {
+        std::size_t used = 0;
+        n = std::stoi(v, &used);
+        if (used != v.size()) n = 0;
+      } catch (...) {
+      }
+      if (n <= 0) fail(line_of("batch-size"), "batch-size must be a positive integer, got '" + v + "'");
+      def.batch_size = n;
+    }
+
+    std::string text;
+    for (const auto& l : body) text += l.text + "\n";
+    switch (def.kind) {
+      case MigrationKind::schema:
+        def.sql = trim(text);
+        if (def.sql.empty()) fail(lines_.empty() ? 1 : lines_.back().number, "schema migration has no SQL");
+        break;
+      case MigrationKind::update:
+        def.sql = trim(text);
+        while (!def.sql.empty() && def.sql.back() == ';') def.sql = trim(def.sql.substr(0, def.sql.size() - 1));
+        if (def.sql.find("{{batch}}") == std::string::npos)
+          fail(body.empty() ? 1 : body.front().number, "update statement must contain {{batch}} (the key range of each batch)");
+        break;
+      case MigrationKind::copy:
+        def.columns = mapping(body);
+        break;
+      case MigrationKind::transform:
+        break;
+    }
+    try {
+      check_definition(def);
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      auto colon = msg.find(": ");  // drop check_definition's own "migration X" prefix
+      throw Error(ErrorKind::config, origin_ + ": " + (colon == std::string::npos ? msg : msg.substr(colon + 2)));
+    }
+    return def;
+  }
+
+ private:
+  void directive(int line, const std::string& rest) {
+    auto sp = rest.find_first_of(" \t");
+    std::string key = rest.substr(0, sp);
+    std::string value = sp == std::string::npos ? "" : trim(rest.substr(sp));
+    static const std::set<std::string> known = {"kind", "from", "table", "key", "to", "target-key",
+                                                "where", "source-db", "batch-size"};
+    if (!known.count(key)) {
+      fail(line, "unknown directive 'rowshift:" + key +
+                     "' (known: kind, from, table, key, to, target-key, where, source-db, batch-size)");
+    }
+    if (value.empty()) fail(line, "directive 'rowshift:" + key + "' needs a value");
+    if (values_.count(key)) fail(line, "directive 'rowshift:" + key + "' given twice");
+    values_[key] = value;
+    lines_of_[key] = line;
+  }
+
+  void allow(MigrationKind kind) {
+    std::set<std::string> ok = {"kind"};
+    if (kind == MigrationKind::copy) ok = {"kind", "from", "key", "to", "target-key", "where", "source-db", "batch-size"};
+    if (kind == MigrationKind::update) ok = {"kind", "table", "key", "where", "batch-size"};
+    for (const auto& [k, v] : values_) {
+      if (!ok.count(k)) fail(lines_of_[k], "directive 'rowshift:" + k + "' does not apply to a " +
+                                               to_string(kind) + " migration");
+    }
+  }
+
+  std::vector<std::pair<std::string, std::string>> mapping(const std::vector<Line>& body) {
+    std::vector<std::pair<std::string, std::string>> cols;
+    int last_line = 0;
+    for (const auto& l : body) {
+      std::string t = trim(l.text);
+      if (t.empty() || t.rfind("--", 0) == 0) continue;
+      bool continuation = (l.text[0] == ' ' || l.text[0] == '\t') && !cols.empty();
+      if (continuation) {
+        cols.back().second += " " + t;
+        continue;
+      }
+      std::string target, expr;
+      auto eq = t.find('=');
+      target = trim(t.substr(0, eq));
+      expr = eq == std::string::npos ? target : trim(t.substr(eq + 1));
+      if (target.size() >= 2 && target.front() == '"' && target.back() == '"') {
+        target = target.substr(1, target.size() - 2);
+        if (eq == std::string::npos) expr = t;
+      } else if (target.empty() || target.find_first_not_of(
+                                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                                       std::string::npos) {
+        fail(l.number, "expected 'target_column = expression', got '" + t + "'");
+      }
+      if (expr.empty()) fail(l.number, "column '" + target + "' has no expression after '='");
+      for (const auto& c : cols) {
+        if (c.first == target) fail(l.number, "column '" + target + "' mapped twice");
+      }
+      cols.emplace_back(target, expr);
+      last_line = l.number;
+    }
+    for (auto& c : cols) {
+      while (!c.second.empty() && (c.second.back() == ',' || c.second.back() == ';')) c.second.pop_back();
+      c.second = trim(c.second);
+    }
+    if (cols.empty()) fail(last_line ? last_line : 1, "copy migration maps no columns (lines 'target = expression')");
+    return cols;
+  }
+
+  bool has(const std::string& k) const { return values_.count(k) > 0; }
+  std::string get(const std::string& k, const std::string& fallback = {}) const {
+    auto it = values_.find(k);
+    return it == values_.end() ? fallback : it->second;
+  }
+  int line_of(const std::string& k) const {
+    auto it = lines_of_.find(k);
+    return it == lines_of_.end() ? 1 : it->second;
+  }
+  [[noreturn]] void fail(int line, const std::string& why) const {
+    throw Error(ErrorKind::config, origin_ + ":" + std::to_string(line) + ": " + why);
+  }
+
+  std::string name_, origin_;
+  std::vector<Line> lines_;
+  std::map<std::string, std::string> values_;
+  std::map<std::string, int> lines_of_;
+};
+
+}  // namespace
+
+MigrationDef parse_migration_file(const std::string& text, const std::string& name, const std::string& origin) {
+  return FileParser(text, name, origin).parse();
+}
+
+std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw Error(ErrorKind::config, "migrations directory '" + dir.string() + "' does not exist");
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".sql") files.push_back(entry.path());
+  }
+  if (ec) throw Error(ErrorKind::config, "cannot list '" + dir.string() + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  std::vector<MigrationDef> out;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) throw Error(ErrorKind::config, "cannot read migration file " + f.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out.push_back(parse_migration_file(ss.str(), f.stem().string(), f.string()));
+  }
+  return out;
+}
+
+void check_definition(const MigrationDef& d) {
+  auto bad = [&](const std::string& why) {
+    throw Error(ErrorKind::config, "migration " + d.name + ": " + why);
+  };
+  if (d.name.empty()) throw Error(ErrorKind::config, "a migration has no name");
+  if (d.batch_size && *d.batch_size <= 0) bad("batch size must be positive");
+  switch (d.kind) {
+    case MigrationKind::schema:
+      if (d.sql.empty()) bad("schema migration has no SQL");
+      return;
+    case MigrationKind::update:
+      if (d.source_table.empty()) bad("update migration needs the table it updates (rowshift:table)");
+      if (d.key.empty()) bad("update migration needs a key (rowshift:key)");
+      if (d.sql.find("{{batch}}") == std::string::npos) bad("update statement must contain {{batch}}");
+      return;
+    case MigrationKind::copy:
+    case MigrationKind::transform:
+      if (d.source_table.empty()) bad("needs a source table (rowshift:from)");
+      if (d.key.empty()) bad("needs a key (rowshift:key)");
+      if (d.target_table.empty()) bad("needs a target table (rowshift:to)");
+      break;
+  }
+  if (d.kind == MigrationKind::copy) {
+    if (d.columns.empty()) bad("copy migration maps no columns");
+    for (const auto& k : d.effective_target_key()) {
+      bool mapped = std::any_of(d.columns.begin(), d.columns.end(), [&](const auto& c) { return c.first == k; });
+      if (!mapped) {
+        bad("target key column '" + k + "' is not among the copied columns (map it, or set rowshift:target-key)");
+      }
+    }
+  } else {
+    if (!d.transform) bad("transform migration has no callback (map)");
+    if (d.target_columns.empty()) bad("transform migration names no target columns (to(table, {columns}))");
+    for (const auto& k : d.effective_target_key()) {
+      if (std::find(d.target_columns.begin(), d.target_columns.end(), k) == d.target_columns.end()) {
+        bad("target key column '" + k + "' is not among the target columns");
+      }
+    }
+  }
+}
+
+std::vector<MigrationDef> merge_migrations(std::vector<MigrationDef> all) {
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    if (all[i].name == all[i - 1].name) {
+      throw Error(ErrorKind::config, "two migrations are named '" + all[i].name + "' (" + all[i - 1].origin +
+                                         " and " + all[i].origin + ")");
+    }
+  }
+  for (const auto& d : all) check_definition(d);
+  return all;
+}
+
+}  // namespace rowshift::migrate

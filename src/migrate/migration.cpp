@@ -1,0 +1,97 @@
+// The C++ builder, definition checksums and the process-wide registry.
+#include "rowshift/migration.hpp"
+
+#include "migrate/hash.hpp"
+#include "rowshift/error.hpp"
+
+namespace rowshift {
+
+const char* to_string(MigrationKind kind) {
+  switch (kind) {
+    case MigrationKind::schema: return "schema";
+    case MigrationKind::copy: return "copy";
+    case MigrationKind::update: return "update";
+    case MigrationKind::transform: return "transform";
+  }
+  return "?";
+}
+
+std::string MigrationDef::checksum() const {
+  migrate::Hasher h;
+  auto list = [&](const std::vector<std::string>& v) {
+    h.add_tagged(std::to_string(v.size()));
+    for (const auto& s : v) h.add_tagged(s);
+  };
+  h.add_tagged(to_string(kind));
+  h.add_tagged(sql);
+  h.add_tagged(source_db);
+  h.add_tagged(source_table);
+  list(key);
+  h.add_tagged(where);
+  h.add_tagged(target_table);
+  h.add_tagged(std::to_string(columns.size()));
+  for (const auto& [t, e] : columns) {
+    h.add_tagged(t);
+    h.add_tagged(e);
+  }
+  list(target_columns);
+  list(target_key);
+  list(source_columns);
+  h.add_tagged(version);
+  // batch_size is left out on purpose: a resumed run keeps its stored plan anyway.
+  return h.hex();
+}
+
+const std::vector<std::string>& MigrationDef::effective_target_key() const {
+  return target_key.empty() ? key : target_key;
+}
+
+Migration::Migration(std::string name, MigrationKind kind) {
+  def_.name = std::move(name);
+  def_.kind = kind;
+  def_.origin = "C++";
+}
+
+Migration Migration::schema(std::string name, std::string sql) {
+  Migration m(std::move(name), MigrationKind::schema);
+  m.def_.sql = std::move(sql);
+  return m;
+}
+Migration Migration::copy(std::string name) { return Migration(std::move(name), MigrationKind::copy); }
+Migration Migration::update(std::string name) { return Migration(std::move(name), MigrationKind::update); }
+Migration Migration::transform(std::string name) { return Migration(std::move(name), MigrationKind::transform); }
+
+Migration& Migration::from(std::string t) { def_.source_table = std::move(t); return *this; }
+Migration& Migration::table(std::string t) { def_.source_table = std::move(t); return *this; }
+Migration& Migration::source_db(std::string url) { def_.source_db = std::move(url); return *this; }
+Migration& Migration::key(std::string c) { def_.key.push_back(std::move(c)); return *this; }
+Migration& Migration::key(std::vector<std::string> c) { def_.key = std::move(c); return *this; }
+Migration& Migration::where(std::string p) { def_.where = std::move(p); return *this; }
+Migration& Migration::to(std::string t) { def_.target_table = std::move(t); return *this; }
+Migration& Migration::to(std::string t, std::vector<std::string> cols) {
+  def_.target_table = std::move(t);
+  def_.target_columns = std::move(cols);
+  return *this;
+}
+Migration& Migration::column(std::string target, std::string expr) {
+  def_.columns.emplace_back(std::move(target), std::move(expr));
+  return *this;
+}
+Migration& Migration::target_key(std::vector<std::string> c) { def_.target_key = std::move(c); return *this; }
+Migration& Migration::read_columns(std::vector<std::string> c) { def_.source_columns = std::move(c); return *this; }
+Migration& Migration::sql(std::string s) { def_.sql = std::move(s); return *this; }
+Migration& Migration::map(TransformFn fn) { def_.transform = std::move(fn); return *this; }
+Migration& Migration::version(std::string v) { def_.version = std::move(v); return *this; }
+Migration& Migration::batch_size(int rows) { def_.batch_size = rows; return *this; }
+
+namespace {
+std::vector<MigrationDef>& registry() {
+  static std::vector<MigrationDef> r;
+  return r;
+}
+}  // namespace
+
+void register_migration(MigrationDef def) { registry().push_back(std::move(def)); }
+const std::vector<MigrationDef>& registered_migrations() { return registry(); }
+
+}  // namespace rowshift

@@ -1,0 +1,77 @@
+#include "rowshift/value.hpp"
+
+#include <cstdio>
+
+#include "rowshift/error.hpp"
+
+namespace rowshift {
+namespace {
+const char* type_name(const Value::Storage& v) {
+  static const char* names[] = {"NULL", "integer", "double", "text", "blob"};
+  return names[v.index()];
+}
+[[noreturn]] void wrong_type(const Value::Storage& v, const char* wanted) {
+  throw Error(ErrorKind::permanent, std::string("value is ") + type_name(v) + ", not " + wanted);
+}
+}  // namespace
+
+std::int64_t Value::as_int() const {
+  if (auto p = std::get_if<std::int64_t>(&v_)) return *p;
+  wrong_type(v_, "integer");
+}
+
+double Value::as_double() const {
+  if (auto p = std::get_if<double>(&v_)) return *p;
+  if (auto p = std::get_if<std::int64_t>(&v_)) return static_cast<double>(*p);
+  wrong_type(v_, "double");
+}
+
+const std::string& Value::as_text() const {
+  if (auto p = std::get_if<std::string>(&v_)) return *p;
+  wrong_type(v_, "text");
+}
+
+const Blob& Value::as_blob() const {
+  if (auto p = std::get_if<Blob>(&v_)) return *p;
+  wrong_type(v_, "blob");
+}
+
+std::string Value::debug_string() const {
+  switch (v_.index()) {
+    case 0:
+      return "NULL";
+    case 1:
+      return std::to_string(std::get<std::int64_t>(v_));
+    case 2: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", std::get<double>(v_));
+      return buf;
+    }
+    case 3: {
+      std::string out = "'";
+      for (char c : std::get<std::string>(v_)) {
+        if (c == '\'') out += '\'';
+        out += c;
+      }
+      return out + "'";
+    }
+    default: {
+      static const char* hex = "0123456789abcdef";
+      std::string out = "x'";
+      for (unsigned char c : std::get<Blob>(v_).bytes) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+      return out + "'";
+    }
+  }
+}
+
+const Value& Row::operator[](std::string_view column) const {
+  for (std::size_t i = 0; i < names_->size(); ++i) {
+    if ((*names_)[i] == column) return values_[i];
+  }
+  throw Error(ErrorKind::permanent, "no column '" + std::string(column) + "' in the source row");
+}
+
+}  // namespace rowshift

@@ -1,0 +1,234 @@
+// Runs a planned migration's pending batches on the worker pool.
+//
+// The calling thread is the coordinator: it feeds batches into the pool's bounded queue,
+// collects outcomes from the results channel, reports progress and decides when to stop.
+// Workers never print; each owns its connections (indexed by worker number).
+#include <chrono>
+#include <random>
+
+#include "exec/channel.hpp"
+#include "exec/retry_policy.hpp"
+#include "exec/worker_pool.hpp"
+#include "migrate/batch_executor.hpp"
+#include "run/context.hpp"
+
+namespace rowshift {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BatchOutcome {
+  enum State { done, failed, cancelled, lost } state = done;
+  std::int64_t number = 0;
+  std::int64_t rows = 0;
+  int retries = 0;
+  std::string error;
+};
+
+// A batch whose claim another runner took over while we worked on it.
+struct ClaimLost {};
+
+struct WorkerState {
+  std::unique_ptr<db::Database> target, source, store;
+  std::mt19937_64 rng{std::random_device{}()};
+  migrate::Connections connections() const {
+    migrate::Connections c;
+    c.target = target.get();
+    c.source = source ? source.get() : target.get();
+    c.store = store ? store.get() : target.get();
+    return c;
+  }
+};
+
+class BatchTask {
+ public:
+  BatchTask(const MigrationDef& def, const RunOptions& opt, const Runner::Impl& ctx, std::stop_token stop,
+            exec::Channel<BatchOutcome>& results)
+      : def_(def), opt_(opt), ctx_(ctx), stop_(std::move(stop)), results_(results),
+        policy_(opt.max_attempts, opt.backoff_base, opt.backoff_cap), owner_(checkpoint::this_owner()) {}
+
+  void run(WorkerState& ws, const checkpoint::BatchRecord& batch) const {
+    BatchOutcome out;
+    out.number = batch.number;
+    if (stop_.stop_requested()) return finish(out, BatchOutcome::cancelled);
+    try {
+      open(ws);
+    } catch (const std::exception& e) {
+      out.error = context(batch) + e.what();
+      return finish(out, BatchOutcome::failed);
+    }
+    auto c = ws.connections();
+    checkpoint::CheckpointStore store(*c.store);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        if (!store.claim(def_.name, batch.number, owner_, static_cast<int>(opt_.lease.count()))) {
+          return finish(out, BatchOutcome::lost);
+        }
+        auto t0 = Clock::now();
+        auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
+        std::function<void(std::int64_t)> mark;
+        if (c.same_store()) {
+          mark = [&](std::int64_t rows) {
+            if (!store.mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
+          };
+        }
+        out.rows = migrate::run_batch(def_, batch.range, c, mark);
+        if (!c.same_store() && !store.mark_done(def_.name, batch.number, owner_, out.rows, ms())) {
+          return finish(out, BatchOutcome::lost);
+        }
+        return finish(out, BatchOutcome::done);
+      } catch (const ClaimLost&) {
+        return finish(out, BatchOutcome::lost);
+      } catch (const Error& e) {
+        std::string msg = context(batch) + e.what();
+        if (policy_.should_retry(e, attempt)) {
+          ++out.retries;
+          best_effort([&] { store.note_error(def_.name, batch.number, "attempt " + std::to_string(attempt) + ": " + msg); });
+          if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
+          best_effort([&] { store.release(def_.name, batch.number, owner_); });
+          return finish(out, BatchOutcome::cancelled);
+        }
+        out.error = msg;
+      } catch (const std::exception& e) {
+        out.error = context(batch) + e.what();
+      }
+      best_effort([&] { store.mark_failed(def_.name, batch.number, owner_, out.error); });
+      return finish(out, BatchOutcome::failed);
+    }
+  }
+
+ private:
+  void open(WorkerState& ws) const {
+    if (ws.target) return;
+    ws.target = db::open_database(ctx_.target_url);
+    if (!ctx_.source_is_target(def_)) ws.source = ctx_.open_source(def_);
+    if (!ctx_.store_is_target) ws.store = db::open_database(ctx_.store_url);
+  }
+  std::string context(const checkpoint::BatchRecord& b) const {
+    return "batch " + std::to_string(b.number) + " of " + def_.name + " " + b.range.describe() + ": ";
+  }
+  template <typename F>
+  static void best_effort(F&& f) {
+    try {
+      f();
+    } catch (...) {  // the store is unreachable too; the next run's release_dead repairs it
+    }
+  }
+  void finish(BatchOutcome& out, BatchOutcome::State s) const {
+    out.state = s;
+    results_.push(std::move(out));
+  }
+
+  const MigrationDef& def_;
+  const RunOptions& opt_;
+  const Runner::Impl& ctx_;
+  std::stop_token stop_;
+  exec::Channel<BatchOutcome>& results_;
+  exec::RetryPolicy policy_;
+  std::string owner_;
+};
+
+}  // namespace
+
+MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpoint::MigrationRecord& rec) {
+  MigrationReport report;
+  report.name = def.name;
+  report.kind = def.kind;
+  auto pending = store().batches(def.name, "pending");
+  auto before = store().counts(def.name);
+  report.batches_total = before.total;
+
+  Progress progress;
+  progress.migration = def.name;
+  progress.batches_total = before.total;
+  progress.batches_done = before.done;
+  progress.batches_failed = before.failed;
+  progress.rows_before = before.rows;
+  progress.rows_estimated = rec.planned_rows;
+
+  exec::Channel<BatchOutcome> results;
+  std::vector<WorkerState> workers(static_cast<std::size_t>(opt.workers));
+  BatchTask task(def, opt, *this, stop.get_token(), results);
+  const auto t0 = Clock::now();
+  auto last_progress = t0 - std::chrono::seconds(1);
+  std::size_t next = 0, in_flight = 0;
+  bool stop_scheduling = false;
+  const double rows_per_batch = rec.batch_size > 0 ? static_cast<double>(rec.batch_size) : 1000.0;
+  {
+    exec::WorkerPool pool(opt.workers, static_cast<std::size_t>(opt.workers));
+    while (next < pending.size() || in_flight > 0) {
+      if (opt.should_stop && opt.should_stop()) stop.request_stop();
+      if (stop.stop_requested()) stop_scheduling = true;
+      double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+      bool throttled = opt.max_rows_per_second > 0 &&
+                       static_cast<double>(next) * rows_per_batch > opt.max_rows_per_second * elapsed + rows_per_batch;
+      bool submitted = false;
+      if (!stop_scheduling && !throttled && next < pending.size()) {
+        const checkpoint::BatchRecord* b = &pending[next];
+        submitted = pool.submit_for([&task, &workers, b](int w) { task.run(workers[static_cast<std::size_t>(w)], *b); },
+                                    std::chrono::milliseconds(0));
+        if (submitted) {
+          ++next;
+          ++in_flight;
+        }
+      }
+      if (!submitted) {
+        if (in_flight == 0 && (stop_scheduling || next >= pending.size())) break;
+        if (auto r = results.pop_for(std::chrono::milliseconds(throttled ? 5 : 50))) {
+          --in_flight;
+          switch (r->state) {
+            case BatchOutcome::done:
+              ++report.batches_done;
+              ++progress.batches_done;
+              report.rows += r->rows;
+              progress.rows_done += r->rows;
+              break;
+            case BatchOutcome::failed:
+              ++report.batches_failed;
+              ++progress.batches_failed;
+              report.errors.push_back(r->error);
+              if (opt.fail_fast) stop_scheduling = true;
+              break;
+            case BatchOutcome::cancelled:
+            case BatchOutcome::lost:
+              break;
+          }
+          progress.retries += r->retries;
+        }
+      }
+      auto now = Clock::now();
+      if (opt.on_progress && now - last_progress >= std::chrono::milliseconds(100)) {
+        last_progress = now;
+        progress.seconds = std::chrono::duration<double>(now - t0).count();
+        opt.on_progress(progress);
+      }
+    }
+    pool.join();
+  }
+  report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  progress.seconds = report.seconds;
+
+  store().add_elapsed(def.name, report.seconds);
+  auto after = store().counts(def.name);
+  report.batches_total = after.total;
+  report.batches_done = after.done;
+  report.batches_failed = after.failed;
+  if (after.done == after.total) {
+    report.state = "done";
+    store().set_status(def.name, "done");
+  } else if (after.failed > 0 && after.pending == 0 && after.running == 0) {
+    report.state = "failed";
+    store().set_status(def.name, "failed");
+  } else if (stop.stop_requested()) {
+    report.state = "interrupted";
+  } else if (after.failed > 0) {
+    report.state = "failed";  // --fail-fast left batches pending
+  } else {
+    report.state = "incomplete";  // another runner still holds batches
+  }
+  progress.finished = true;
+  if (opt.on_progress) opt.on_progress(progress);
+  return report;
+}
+
+}  // namespace rowshift

@@ -1,0 +1,54 @@
+// State shared by the pieces of a Runner: options, URLs, migrations, the coordinator's
+// own connections and the one stop source that cancels everything.
+#pragma once
+
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "checkpoint/store.hpp"
+#include "db/database.hpp"
+#include "rowshift/runner.hpp"
+
+namespace rowshift {
+
+struct Runner::Impl {
+  RunOptions opt;
+  db::DbUrl target_url, store_url;
+  bool store_is_target = true;
+  std::vector<MigrationDef> migrations;  // merged, in name order
+  std::stop_source stop;
+  std::unique_ptr<db::Database> target;  // the coordinator's connection
+  std::unique_ptr<db::Database> store_conn;  // only when the store is elsewhere
+
+  explicit Impl(RunOptions options);
+
+  db::Database& store_db() { return store_is_target ? *target : *store_conn; }
+  checkpoint::CheckpointStore store() { return checkpoint::CheckpointStore(store_db()); }
+  bool store_exists() { return store().exists(); }
+
+  // The source database's URL for a migration (the target's when it names none).
+  db::DbUrl source_url(const MigrationDef& def) const;
+  bool source_is_target(const MigrationDef& def) const;
+  // A new connection to the migration's source; the coordinator's target when shared.
+  std::unique_ptr<db::Database> open_source(const MigrationDef& def) const;
+
+  const MigrationDef& find(const std::string& name) const;
+  std::vector<const MigrationDef*> select(const std::string& only) const;
+  int batch_size_for(const MigrationDef& def) const;
+
+  // Table and column checks that need no write. Throws Error(config).
+  void check_tables(const MigrationDef& def, db::Database& source);
+  // Refuses a migration whose stored checksum differs from its definition.
+  void check_drift(const MigrationDef& def);
+
+  MigrationReport run_one(const MigrationDef& def);
+  MigrationReport run_schema(const MigrationDef& def);
+  MigrationReport run_batched(const MigrationDef& def);
+  // Runs the pending batches of a planned migration on the worker pool.
+  MigrationReport run_batches(const MigrationDef& def, const checkpoint::MigrationRecord& rec);
+  VerifyReport verify(const MigrationDef& def);
+};
+
+}  // namespace rowshift

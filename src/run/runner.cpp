@@ -1,0 +1,363 @@
+// Runner: the public entry point; plan, run, status, retry and reset.
+#include <algorithm>
+
+#include "checkpoint/key_codec.hpp"
+#include "migrate/loader.hpp"
+#include "plan/planner.hpp"
+#include "run/context.hpp"
+
+namespace rowshift {
+
+ExitCode RunReport::exit_code() const {
+  if (interrupted) return ExitCode::interrupted;
+  for (const auto& m : migrations) {
+    if (m.batches_failed > 0 || m.state == "failed") return ExitCode::batches_failed;
+  }
+  return ExitCode::success;
+}
+
+Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
+  if (opt.workers <= 0) throw Error(ErrorKind::config, "--workers must be at least 1");
+  if (opt.workers > 256) throw Error(ErrorKind::config, "--workers must be at most 256");
+  if (opt.batch_size && *opt.batch_size <= 0) throw Error(ErrorKind::config, "--batch-size must be a positive number of rows");
+  if (opt.max_attempts <= 0) throw Error(ErrorKind::config, "--max-attempts must be at least 1");
+  if (opt.max_rows_per_second < 0) throw Error(ErrorKind::config, "--max-rate must not be negative");
+
+  std::vector<MigrationDef> all = opt.migrations;
+  if (!opt.migrations_dir.empty()) {
+    auto files = migrate::load_migration_dir(opt.migrations_dir);
+    all.insert(all.end(), files.begin(), files.end());
+  }
+  if (opt.include_registered) {
+    const auto& reg = registered_migrations();
+    all.insert(all.end(), reg.begin(), reg.end());
+  }
+  migrations = migrate::merge_migrations(std::move(all));
+
+  target_url = db::parse_url(opt.db_url);
+  store_url = opt.store_url.empty() ? target_url : db::parse_url(opt.store_url);
+  store_is_target = store_url.identity() == target_url.identity();
+  for (const auto& m : migrations) {
+    if (!m.source_db.empty()) db::parse_url(m.source_db);  // a bad URL fails before any work
+  }
+  target = db::open_database(target_url);
+  if (!store_is_target) store_conn = db::open_database(store_url);
+  if (store_exists()) store().check_version();
+}
+
+db::DbUrl Runner::Impl::source_url(const MigrationDef& def) const {
+  return def.source_db.empty() ? target_url : db::parse_url(def.source_db);
+}
+
+bool Runner::Impl::source_is_target(const MigrationDef& def) const {
+  return def.source_db.empty() || source_url(def).identity() == target_url.identity();
+}
+
+std::unique_ptr<db::Database> Runner::Impl::open_source(const MigrationDef& def) const {
+  return db::open_database(source_url(def));
+}
+
+const MigrationDef& Runner::Impl::find(const std::string& name) const {
+  for (const auto& m : migrations) {
+    if (m.name == name) return m;
+  }
+  throw Error(ErrorKind::config, "no migration named '" + name + "'");
+}
+
+std::vector<const MigrationDef*> Runner::Impl::select(const std::string& only) const {
+  std::vector<const MigrationDef*> out;
+  if (!only.empty()) {
+    out.push_back(&find(only));
+    return out;
+  }
+  for (const auto& m : migrations) out.push_back(&m);
+  return out;
+}
+
+int Runner::Impl::batch_size_for(const MigrationDef& def) const {
+  if (def.batch_size) return *def.batch_size;
+  return opt.batch_size.value_or(1000);
+}
+
+void Runner::Impl::check_drift(const MigrationDef& def) {
+  if (!store_exists()) return;
+  auto rec = store().migration(def.name);
+  if (rec && rec->checksum != def.checksum()) {
+    throw Error(ErrorKind::config, "migration " + def.name + " changed after it started (checksum " + rec->checksum +
+                                       " stored, " + def.checksum() + " now); undo the edit, or run `rowshift reset " +
+                                       def.name + " --yes` to start it over");
+  }
+}
+
+void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
+  auto need_table = [&](db::Database& db, const std::string& table, const char* role) {
+    if (!db.table_exists(table)) {
+      throw Error(ErrorKind::config, "migration " + def.name + ": " + role + " table \"" + table + "\" not found in " +
+                                         db.url().redacted());
+    }
+    return db.table_columns(table);
+  };
+  auto need_columns = [&](const std::vector<std::string>& have, const std::vector<std::string>& want,
+                          const std::string& table, const char* role) {
+    for (const auto& c : want) {
+      if (std::find(have.begin(), have.end(), c) == have.end()) {
+        throw Error(ErrorKind::config, "migration " + def.name + ": " + role + " column \"" + c +
+                                           "\" not found in table \"" + table + "\"");
+      }
+    }
+  };
+  if (def.kind == MigrationKind::schema) return;
+  if (def.kind == MigrationKind::update) {
+    auto cols = need_table(*target, def.source_table, "update");
+    need_columns(cols, def.key, def.source_table, "key");
+    return;
+  }
+  auto src_cols = need_table(source, def.source_table, "source");
+  need_columns(src_cols, def.key, def.source_table, "key");
+  need_columns(src_cols, def.source_columns, def.source_table, "source");
+  auto tgt_cols = need_table(*target, def.target_table, "target");
+  std::vector<std::string> wanted;
+  if (def.kind == MigrationKind::copy) {
+    for (const auto& c : def.columns) wanted.push_back(c.first);
+  } else {
+    wanted = def.target_columns;
+  }
+  need_columns(tgt_cols, wanted, def.target_table, "target");
+}
+
+Runner::Runner(RunOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Runner::~Runner() = default;
+
+void Runner::request_stop() { impl_->stop.request_stop(); }
+
+std::vector<PlanEntry> Runner::plan(const std::string& only) {
+  auto& I = *impl_;
+  std::vector<PlanEntry> out;
+  bool have_store = I.store_exists();
+  for (const auto* def : I.select(only)) {
+    PlanEntry e;
+    e.name = def->name;
+    e.kind = def->kind;
+    e.state = "pending";
+    std::optional<checkpoint::MigrationRecord> rec;
+    if (have_store) rec = I.store().migration(def->name);
+    if (rec) {
+      e.state = rec->checksum != def->checksum() ? "changed" : rec->status;
+      e.batches = rec->total_batches;
+      e.rows = rec->planned_rows;
+    }
+    switch (def->kind) {
+      case MigrationKind::schema: e.description = "schema step, run once"; break;
+      case MigrationKind::update:
+        e.description = "update \"" + def->source_table + "\" per range of (" + [&] {
+          std::string k;
+          for (const auto& c : def->key) k += (k.empty() ? "" : ", ") + c;
+          return k;
+        }() + ")";
+        break;
+      default:
+        e.description = "\"" + def->source_table + "\" -> \"" + def->target_table + "\"" +
+                        (I.source_is_target(*def) ? "" : " from " + I.source_url(*def).redacted());
+    }
+    if (def->kind != MigrationKind::schema && !rec) {
+      auto source = I.open_source(*def);
+      db::Database& db = def->kind == MigrationKind::update ? *I.target : *source;
+      if (db.table_exists(def->source_table)) {
+        auto p = plan::plan_batches(db, {def->source_table, def->key, def->where, I.batch_size_for(*def)});
+        e.batches = static_cast<std::int64_t>(p.batches.size());
+        e.rows = p.rows;
+        if (p.rows) {
+          e.key_min = checkpoint::describe_key(p.min_key);
+          e.key_max = checkpoint::describe_key(p.max_key);
+        }
+      } else {
+        e.description += " (table not there yet)";
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+RunReport Runner::run(const std::string& only) {
+  auto& I = *impl_;
+  auto selected = I.select(only);
+  // Preflight: catch what can be caught before anything is written.
+  bool earlier_schema_pending = false;
+  for (const auto* def : selected) {
+    I.check_drift(*def);
+    bool done = I.store_exists() && [&] {
+      auto rec = I.store().migration(def->name);
+      return rec && rec->status == "done";
+    }();
+    if (done) continue;
+    if (def->kind == MigrationKind::schema) {
+      earlier_schema_pending = true;
+      continue;
+    }
+    auto source = I.open_source(*def);
+    try {
+      I.check_tables(*def, *source);
+    } catch (const Error&) {
+      if (!earlier_schema_pending) throw;  // a table an earlier step creates is checked at its turn
+    }
+  }
+  RunReport report;
+  for (const auto* def : selected) {
+    if (I.stop.stop_requested() || (I.opt.should_stop && I.opt.should_stop())) {
+      report.interrupted = true;
+      break;
+    }
+    MigrationReport r = I.run_one(*def);
+    report.migrations.push_back(r);
+    if (r.state == "interrupted") {
+      report.interrupted = true;
+      break;
+    }
+    if (r.state != "done") break;  // later migrations may depend on this one's data
+  }
+  return report;
+}
+
+MigrationReport Runner::Impl::run_one(const MigrationDef& def) {
+  check_drift(def);
+  if (store_exists()) {
+    auto rec = store().migration(def.name);
+    if (rec && rec->status == "done") {
+      MigrationReport r;
+      r.name = def.name;
+      r.kind = def.kind;
+      r.state = "done";
+      r.batches_total = r.batches_done = rec->total_batches;
+      return r;
+    }
+  }
+  return def.kind == MigrationKind::schema ? run_schema(def) : run_batched(def);
+}
+
+MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
+  MigrationReport r;
+  r.name = def.name;
+  r.kind = def.kind;
+  auto t0 = std::chrono::steady_clock::now();
+  store().ensure_schema();
+  checkpoint::MigrationRecord rec;
+  rec.name = def.name;
+  rec.kind = to_string(def.kind);
+  rec.checksum = def.checksum();
+  rec.status = "done";
+  {
+    db::Transaction tx(*target);
+    try {
+      target->execute_script(def.sql);
+    } catch (const Error& e) {
+      throw Error(ErrorKind::config, "migration " + def.name + " (" + def.origin + "): " + e.what());
+    }
+    if (store_is_target) store().record_start(rec, {});
+    tx.commit();
+  }
+  if (!store_is_target) {
+    db::Transaction tx(store_db());
+    store().record_start(rec, {});
+    tx.commit();
+  }
+  store().set_status(def.name, "done");
+  r.state = "done";
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
+  auto source = open_source(def);
+  check_tables(def, *source);
+  store().ensure_schema();
+  auto rec = store().migration(def.name);
+  if (!rec) {
+    db::Database& keys = def.kind == MigrationKind::update ? *target : *source;
+    auto p = plan::plan_batches(keys, {def.source_table, def.key, def.where, batch_size_for(def)});
+    checkpoint::MigrationRecord fresh;
+    fresh.name = def.name;
+    fresh.kind = to_string(def.kind);
+    fresh.checksum = def.checksum();
+    fresh.status = "running";
+    fresh.batch_size = batch_size_for(def);
+    fresh.planned_rows = p.rows;
+    db::Transaction tx(store_db());
+    store().record_start(fresh, p.batches);
+    tx.commit();
+    rec = store().migration(def.name);
+  }
+  store().release_dead(def.name);
+  return run_batches(def, *rec);
+}
+
+std::vector<MigrationStatus> Runner::status(const std::string& only) {
+  auto& I = *impl_;
+  std::vector<MigrationStatus> out;
+  bool have_store = I.store_exists();
+  std::vector<checkpoint::MigrationRecord> records;
+  if (have_store) records = I.store().migrations();
+  auto record_of = [&](const std::string& name) -> const checkpoint::MigrationRecord* {
+    for (const auto& r : records) {
+      if (r.name == name) return &r;
+    }
+    return nullptr;
+  };
+  for (const auto* def : I.select(only)) {
+    MigrationStatus s;
+    s.name = def->name;
+    s.kind = def->kind;
+    s.state = "pending";
+    if (const auto* rec = record_of(def->name)) {
+      s.state = rec->checksum != def->checksum() ? "changed" : rec->status;
+      s.started_at = rec->started_at;
+      s.finished_at = rec->finished_at;
+      auto c = I.store().counts(def->name);
+      s.batches_total = c.total;
+      s.batches_done = c.done;
+      s.batches_failed = c.failed;
+      s.batches_running = c.running;
+      s.rows = c.rows;
+      s.seconds = rec->elapsed_seconds;
+      if (s.seconds > 0) s.rows_per_second = static_cast<double>(s.rows) / s.seconds;
+      for (const auto& b : I.store().batches(def->name, "failed")) {
+        if (s.errors.size() >= 20) break;
+        s.errors.push_back({b.number, b.range.describe(), b.attempts, b.last_error});
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+RunReport Runner::retry(const std::string& name) {
+  auto& I = *impl_;
+  const auto& def = I.find(name);
+  if (!I.store_exists() || !I.store().migration(name)) {
+    throw Error(ErrorKind::config, "migration " + name + " has not run yet; use `rowshift run " + name + "`");
+  }
+  I.check_drift(def);
+  I.store().retry_failed(name);
+  RunReport report;
+  auto r = I.run_one(def);
+  report.interrupted = r.state == "interrupted";
+  report.migrations.push_back(std::move(r));
+  return report;
+}
+
+void Runner::reset(const std::string& name) {
+  auto& I = *impl_;
+  I.find(name);
+  if (!I.store_exists()) throw Error(ErrorKind::config, "migration " + name + " has no progress to reset");
+  db::Transaction tx(I.store_db());
+  bool had = I.store().reset(name);
+  tx.commit();
+  if (!had) throw Error(ErrorKind::config, "migration " + name + " has no progress to reset");
+}
+
+VerifyReport Runner::verify(const std::string& name) {
+  auto& I = *impl_;
+  return I.verify(I.find(name));
+}
+
+}  // namespace rowshift
