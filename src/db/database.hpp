@@ -56,6 +56,12 @@ class Database {
 std::unique_ptr<Database> open_database(const DbUrl& url);
 std::unique_ptr<Database> open_database(const std::string& url);
 
+// Test seam: when set, every connection open_database() makes is passed through the
+// hook, which may wrap it (tests/support/faulty_database.hpp injects faults this way).
+// Set it before a Runner starts and clear it after; it is not synchronised.
+using OpenHook = std::function<std::unique_ptr<Database>(std::unique_ptr<Database>)>;
+void set_open_hook(OpenHook hook);
+
 // Rolls back on destruction unless committed (RAII, like SOCI's transaction).
 class Transaction {
  public:

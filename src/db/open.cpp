@@ -5,7 +5,13 @@
 
 namespace rowshift::db {
 
-std::unique_ptr<Database> open_database(const DbUrl& url) {
+namespace {
+OpenHook& open_hook() {
+  static OpenHook hook;
+  return hook;
+}
+
+std::unique_ptr<Database> open_backend(const DbUrl& url) {
   switch (url.scheme) {
     case Scheme::sqlite:
       return open_sqlite(url);
@@ -14,6 +20,15 @@ std::unique_ptr<Database> open_database(const DbUrl& url) {
                   "cannot open database " + url.redacted() + ": the PostgreSQL backend is not built yet");
   }
   throw Error(ErrorKind::config, "cannot open database " + url.redacted());
+}
+}  // namespace
+
+void set_open_hook(OpenHook hook) { open_hook() = std::move(hook); }
+
+std::unique_ptr<Database> open_database(const DbUrl& url) {
+  auto db = open_backend(url);
+  if (open_hook()) db = open_hook()(std::move(db));
+  return db;
 }
 
 std::unique_ptr<Database> open_database(const std::string& url) { return open_database(parse_url(url)); }

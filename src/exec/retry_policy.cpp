@@ -21,7 +21,8 @@ bool sleep_for(std::chrono::milliseconds d, const std::stop_token& stop) {
   std::mutex mu;
   std::condition_variable_any cv;
   std::unique_lock lock(mu);
-  return !cv.wait_for(lock, stop, d, [] { return false; });
+  cv.wait_for(lock, stop, d, [] { return false; });  // wakes only on stop or timeout
+  return !stop.stop_requested();
 }
 
 }  // namespace rowshift::exec

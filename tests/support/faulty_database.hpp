@@ -1,0 +1,121 @@
+// FaultyDatabase: wraps a Database and fails chosen calls (LevelDB's EnvWrapper idea).
+//
+// A FaultPlan is shared by every connection opened while it is installed. Each rule
+// matches statements by a substring (and optionally by one bound parameter value), and
+// fails the first `times` matching calls (times < 0: every matching call) with an
+// error of the given kind, or the call after the statement ran (after_success), which
+// models a failure between a batch's write and its checkpoint mark.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/database.hpp"
+#include "rowshift/error.hpp"
+
+namespace rowshift::testing {
+
+struct FaultRule {
+  std::string sql_contains;
+  ErrorKind kind = ErrorKind::transient;
+  int times = 1;
+  std::optional<Value> with_param;
+  bool after_success = false;
+};
+
+class FaultPlan {
+ public:
+  void add(FaultRule rule) {
+    std::lock_guard lock(mu_);
+    rules_.push_back({std::move(rule), 0});
+  }
+  int injected() const { return injected_.load(); }
+
+  // Throws when a rule fires for this statement (before or after it runs).
+  void check(const std::string& sql, const Values& params, bool after) {
+    std::lock_guard lock(mu_);
+    for (auto& [rule, fired] : rules_) {
+      if (rule.after_success != after || sql.find(rule.sql_contains) == std::string::npos) continue;
+      if (rule.with_param) {
+        bool found = false;
+        for (const auto& p : params) found = found || p == *rule.with_param;
+        if (!found) continue;
+      }
+      if (rule.times >= 0 && fired >= rule.times) continue;
+      ++fired;
+      ++injected_;
+      throw Error(rule.kind, std::string("injected ") + (rule.kind == ErrorKind::transient ? "transient" : "permanent") +
+                                 " fault on: " + rule.sql_contains);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<FaultRule, int>> rules_;
+  std::atomic<int> injected_{0};
+};
+
+class FaultyDatabase final : public db::Database {
+ public:
+  FaultyDatabase(std::unique_ptr<db::Database> inner, std::shared_ptr<FaultPlan> plan)
+      : inner_(std::move(inner)), plan_(std::move(plan)) {}
+
+  db::Dialect dialect() const override { return inner_->dialect(); }
+  const db::DbUrl& url() const override { return inner_->url(); }
+  void execute_script(const std::string& sql) override {
+    plan_->check(sql, {}, false);
+    inner_->execute_script(sql);
+    plan_->check(sql, {}, true);
+  }
+  std::int64_t execute(const std::string& sql, const Values& params = {}) override {
+    plan_->check(sql, params, false);
+    auto n = inner_->execute(sql, params);
+    plan_->check(sql, params, true);
+    return n;
+  }
+  void query(const std::string& sql, const Values& params, const db::RowFn& fn,
+             std::vector<std::string>* names = nullptr) override {
+    plan_->check(sql, params, false);
+    inner_->query(sql, params, fn, names);
+  }
+  void begin() override { inner_->begin(); }
+  void commit() override {
+    plan_->check("COMMIT", {}, false);
+    inner_->commit();
+  }
+  void rollback() override { inner_->rollback(); }
+  bool table_exists(const std::string& t) override { return inner_->table_exists(t); }
+  std::vector<std::string> table_columns(const std::string& t) override { return inner_->table_columns(t); }
+  void insert_rows(const std::string& table, const std::vector<std::string>& columns, const std::vector<Values>& rows,
+                   const std::vector<std::string>& upsert_key) override {
+    std::string sql = "INSERT INTO \"" + table + "\"";
+    for (const auto& r : rows) plan_->check(sql, r, false);
+    inner_->insert_rows(table, columns, rows, upsert_key);
+  }
+
+ private:
+  std::unique_ptr<db::Database> inner_;
+  std::shared_ptr<FaultPlan> plan_;
+};
+
+// Installs a plan for the lifetime of the object.
+class ScopedFaults {
+ public:
+  ScopedFaults() : plan_(std::make_shared<FaultPlan>()) {
+    auto plan = plan_;
+    db::set_open_hook([plan](std::unique_ptr<db::Database> inner) -> std::unique_ptr<db::Database> {
+      return std::make_unique<FaultyDatabase>(std::move(inner), plan);
+    });
+  }
+  ~ScopedFaults() { db::set_open_hook(nullptr); }
+  FaultPlan& plan() { return *plan_; }
+
+ private:
+  std::shared_ptr<FaultPlan> plan_;
+};
+
+}  // namespace rowshift::testing

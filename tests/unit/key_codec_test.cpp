@@ -1,0 +1,38 @@
+#include <gtest/gtest.h>
+
+#include "checkpoint/key_codec.hpp"
+#include "rowshift/error.hpp"
+
+using namespace rowshift;
+using namespace rowshift::checkpoint;
+
+TEST(KeyCodec, RoundTripsEveryType) {
+  Blob b;
+  b.bytes = {0, 1, 0xfe, 0xff};
+  Values key = {Value(42), Value(-9007199254740993LL), Value(2.5), Value(3.0), Value("a\"b\\c\n\x01 ✓"),
+                Value(std::string("\xff\xfe bad utf8")), Value(), Value(b)};
+  std::string text = encode_key(key);
+  Values back = decode_key(text);
+  ASSERT_EQ(back.size(), key.size());
+  for (std::size_t i = 0; i < key.size(); ++i) EXPECT_EQ(back[i], key[i]) << i << " in " << text;
+  EXPECT_TRUE(back[3].is_double()) << "3.0 must stay a double";
+}
+
+TEST(KeyCodec, EmptyKey) { EXPECT_TRUE(decode_key(encode_key({})).empty()); }
+
+TEST(KeyCodec, CorruptedTextIsAConfigError) {
+  for (const char* bad : {"", "[", "[1,", "[\"abc]", "[1] x", "[{\"y\":\"00\"}]", "[{\"x\":\"0\"}]", "[nul]"}) {
+    try {
+      decode_key(bad);
+      FAIL() << "accepted " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::config) << bad;
+      EXPECT_NE(std::string(e.what()).find("corrupted key"), std::string::npos);
+    }
+  }
+}
+
+TEST(KeyCodec, DescribeIsReadable) {
+  EXPECT_EQ(describe_key({Value(7)}), "7");
+  EXPECT_EQ(describe_key({Value("x"), Value(1)}), "('x', 1)");
+}

@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include "db/url.hpp"
+#include "rowshift/error.hpp"
+
+using rowshift::Error;
+using rowshift::ErrorKind;
+using namespace rowshift::db;
+
+TEST(Url, SqliteRelativeAndAbsolute) {
+  auto u = parse_url("sqlite:data/app.db");
+  EXPECT_EQ(u.scheme, Scheme::sqlite);
+  EXPECT_EQ(u.path, "data/app.db");
+  EXPECT_EQ(parse_url("sqlite:///tmp/x.db").path, "/tmp/x.db");
+  EXPECT_EQ(parse_url("sqlite://rel.db").path, "rel.db");
+}
+
+TEST(Url, SqliteMemoryAndParams) {
+  EXPECT_TRUE(parse_url("sqlite::memory:").is_memory());
+  auto u = parse_url("sqlite:a.db?mode=ro&timeout=250");
+  EXPECT_EQ(u.param("mode"), "ro");
+  EXPECT_EQ(u.param("timeout"), "250");
+  EXPECT_EQ(u.path, "a.db");
+}
+
+TEST(Url, SqliteRejectsBadParams) {
+  EXPECT_THROW(parse_url("sqlite:a.db?mode=xx"), Error);
+  EXPECT_THROW(parse_url("sqlite:a.db?timeout=abc"), Error);
+  EXPECT_THROW(parse_url("sqlite:a.db?color=red"), Error);
+  EXPECT_THROW(parse_url("sqlite:"), Error);
+}
+
+TEST(Url, PostgresFull) {
+  auto u = parse_url("postgresql://alice:s%40cret@db.local:6543/shop?sslmode=require");
+  EXPECT_EQ(u.scheme, Scheme::postgresql);
+  EXPECT_EQ(u.user, "alice");
+  EXPECT_EQ(u.password, "s@cret");
+  EXPECT_EQ(u.host, "db.local");
+  EXPECT_EQ(u.port, 6543);
+  EXPECT_EQ(u.dbname, "shop");
+  EXPECT_EQ(u.param("sslmode"), "require");
+}
+
+TEST(Url, PostgresShortFormsAndIpv6) {
+  auto u = parse_url("postgres://localhost/db");
+  EXPECT_EQ(u.host, "localhost");
+  EXPECT_EQ(u.port, 0);
+  EXPECT_EQ(u.dbname, "db");
+  auto v = parse_url("postgresql://bob@[::1]:5433/x");
+  EXPECT_EQ(v.host, "::1");
+  EXPECT_EQ(v.port, 5433);
+  EXPECT_EQ(v.user, "bob");
+}
+
+TEST(Url, RedactedNeverShowsPassword) {
+  auto u = parse_url("postgresql://alice:topsecret@h:1/d");
+  EXPECT_EQ(u.redacted().find("topsecret"), std::string::npos);
+  EXPECT_NE(u.redacted().find("alice:***@h"), std::string::npos);
+  try {
+    parse_url("postgresql://alice:topsecret@h:99999/d");
+    FAIL() << "bad port accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_EQ(std::string(e.what()).find("topsecret"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("port"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Url, UnknownSchemeIsConfigError) {
+  try {
+    parse_url("mysql://x");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_NE(std::string(e.what()).find("unknown scheme"), std::string::npos);
+  }
+  EXPECT_THROW(parse_url(""), Error);
+  EXPECT_THROW(parse_url("postgresql://h:12ab/d"), Error);
+  EXPECT_THROW(parse_url("sqlite:a%zz.db"), Error);
+}
+
+TEST(Url, IdentityComparesSameFile) {
+  EXPECT_EQ(parse_url("sqlite:/tmp/../tmp/a.db").identity(), parse_url("sqlite:///tmp/a.db?timeout=5").identity());
+  EXPECT_NE(parse_url("sqlite:/tmp/a.db").identity(), parse_url("sqlite:/tmp/b.db").identity());
+}
