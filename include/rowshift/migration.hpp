@@ -86,7 +86,7 @@ class Migration {
   Migration& table(std::string table);                 // update: table to update
   Migration& source_db(std::string url);               // read from another database
   Migration& key(std::string column);                  // appends a key column
-  Migration& key(std::vector<std::string> columns);    // composite key
+  Migration& keys(std::vector<std::string> columns);   // composite key, in order
   Migration& where(std::string predicate);
   Migration& to(std::string table);
   Migration& to(std::string table, std::vector<std::string> columns);  // transform

@@ -91,6 +91,15 @@ void CheckpointStore::ensure_schema() {
     return;
   }
   db::Transaction tx(db_);
+  ensure_schema_in_transaction();
+  tx.commit();
+}
+
+void CheckpointStore::ensure_schema_in_transaction() {
+  if (exists()) {
+    check_version();
+    return;
+  }
   db_.execute_script(
       "CREATE TABLE IF NOT EXISTS rowshift_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS rowshift_migrations ("
@@ -105,7 +114,6 @@ void CheckpointStore::ensure_schema() {
       "CREATE INDEX IF NOT EXISTS rowshift_batches_by_status ON rowshift_batches (migration, status, batch_no);");
   db_.execute("INSERT INTO rowshift_meta (key, value) VALUES ('schema_version', ?)",
               {std::to_string(kSchemaVersion)});
-  tx.commit();
 }
 
 std::optional<MigrationRecord> CheckpointStore::migration(const std::string& name) {

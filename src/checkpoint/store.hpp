@@ -52,8 +52,11 @@ class CheckpointStore {
 
   // True when the tables exist (a read-only check, for plan/status).
   bool exists();
-  // Creates the tables on first use; refuses a store written by a newer rowshift.
+  // Creates the tables on first use (in its own transaction); refuses a store written
+  // by a newer rowshift.
   void ensure_schema();
+  // The same inside the caller's transaction, so a failing first step leaves no tables.
+  void ensure_schema_in_transaction();
   // Throws Error(config) when the stored schema version is newer than this build's.
   void check_version();
 

@@ -58,11 +58,16 @@ RunOptions options_from(const Flags& f) {
 }
 
 void add_run_flags(CLI::App* cmd, Flags& f) {
-  cmd->add_option("--workers", f.workers, "parallel workers, one connection each (default 4)");
-  cmd->add_option("--batch-size", f.batch_size, "rows per batch when planning (default 1000)");
-  cmd->add_option("--max-attempts", f.max_attempts, "attempts per batch for transient errors (default 3)");
-  cmd->add_option("--backoff-cap-ms", f.backoff_cap_ms, "longest wait between attempts (default 5000)");
-  cmd->add_option("--max-rate", f.max_rate, "throttle to about this many rows/s (default: unthrottled)");
+  cmd->add_option("--workers", f.workers, "parallel workers, one connection each (default 4)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--batch-size", f.batch_size, "rows per batch when planning (default 1000)")
+      ->check(CLI::Range(1, 10000000));
+  cmd->add_option("--max-attempts", f.max_attempts, "attempts per batch for transient errors (default 3)")
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--backoff-cap-ms", f.backoff_cap_ms, "longest wait between attempts (default 5000)")
+      ->check(CLI::Range(0, 3600000));
+  cmd->add_option("--max-rate", f.max_rate, "throttle to about this many rows/s (default: unthrottled)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--fail-fast", f.fail_fast, "stop scheduling batches at the first failed one");
 }
 
@@ -88,7 +93,7 @@ int cli_main(int argc, char** argv) {
   status->add_flag("--json", f.json, "machine-readable output");
   auto* verify = app.add_subcommand("verify", "compare source and target per batch range");
   verify->add_option("name", f.name, "the migration to verify")->required();
-  verify->add_option("--workers", f.workers, "parallel readers (default 4)");
+  verify->add_option("--workers", f.workers, "parallel readers (default 4)")->check(CLI::Range(1, 256));
   auto* retry = app.add_subcommand("retry", "put failed batches back to pending and run them");
   retry->add_option("name", f.name, "the migration")->required();
   add_run_flags(retry, f);

@@ -65,7 +65,7 @@ Migration& Migration::from(std::string t) { def_.source_table = std::move(t); re
 Migration& Migration::table(std::string t) { def_.source_table = std::move(t); return *this; }
 Migration& Migration::source_db(std::string url) { def_.source_db = std::move(url); return *this; }
 Migration& Migration::key(std::string c) { def_.key.push_back(std::move(c)); return *this; }
-Migration& Migration::key(std::vector<std::string> c) { def_.key = std::move(c); return *this; }
+Migration& Migration::keys(std::vector<std::string> c) { def_.key = std::move(c); return *this; }
 Migration& Migration::where(std::string p) { def_.where = std::move(p); return *this; }
 Migration& Migration::to(std::string t) { def_.target_table = std::move(t); return *this; }
 Migration& Migration::to(std::string t, std::vector<std::string> cols) {

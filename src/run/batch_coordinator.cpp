@@ -3,6 +3,7 @@
 // The calling thread is the coordinator: it feeds batches into the pool's bounded queue,
 // collects outcomes from the results channel, reports progress and decides when to stop.
 // Workers never print; each owns its connections (indexed by worker number).
+#include <atomic>
 #include <chrono>
 #include <random>
 
@@ -43,14 +44,14 @@ struct WorkerState {
 class BatchTask {
  public:
   BatchTask(const MigrationDef& def, const RunOptions& opt, const Runner::Impl& ctx, std::stop_token stop,
-            exec::Channel<BatchOutcome>& results)
-      : def_(def), opt_(opt), ctx_(ctx), stop_(std::move(stop)), results_(results),
+            std::atomic<bool>& halted, exec::Channel<BatchOutcome>& results)
+      : def_(def), opt_(opt), ctx_(ctx), stop_(std::move(stop)), halted_(halted), results_(results),
         policy_(opt.max_attempts, opt.backoff_base, opt.backoff_cap), owner_(checkpoint::this_owner()) {}
 
   void run(WorkerState& ws, const checkpoint::BatchRecord& batch) const {
     BatchOutcome out;
     out.number = batch.number;
-    if (stop_.stop_requested()) return finish(out, BatchOutcome::cancelled);
+    if (stop_.stop_requested() || halted_) return finish(out, BatchOutcome::cancelled);
     try {
       open(ws);
     } catch (const std::exception& e) {
@@ -116,6 +117,7 @@ class BatchTask {
   }
   void finish(BatchOutcome& out, BatchOutcome::State s) const {
     out.state = s;
+    if (s == BatchOutcome::failed && opt_.fail_fast) halted_ = true;
     results_.push(std::move(out));
   }
 
@@ -123,6 +125,7 @@ class BatchTask {
   const RunOptions& opt_;
   const Runner::Impl& ctx_;
   std::stop_token stop_;
+  std::atomic<bool>& halted_;  // --fail-fast: set by the first failure; queued batches must not start
   exec::Channel<BatchOutcome>& results_;
   exec::RetryPolicy policy_;
   std::string owner_;
@@ -148,7 +151,8 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
 
   exec::Channel<BatchOutcome> results;
   std::vector<WorkerState> workers(static_cast<std::size_t>(opt.workers));
-  BatchTask task(def, opt, *this, stop.get_token(), results);
+  std::atomic<bool> halted{false};
+  BatchTask task(def, opt, *this, stop.get_token(), halted, results);
   const auto t0 = Clock::now();
   auto last_progress = t0 - std::chrono::seconds(1);
   std::size_t next = 0, in_flight = 0;
@@ -187,7 +191,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
               ++report.batches_failed;
               ++progress.batches_failed;
               report.errors.push_back(r->error);
-              if (opt.fail_fast) stop_scheduling = true;
+              if (opt.fail_fast) stop_scheduling = halted = true;
               break;
             case BatchOutcome::cancelled:
             case BatchOutcome::lost:

@@ -240,14 +240,17 @@ MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
   r.name = def.name;
   r.kind = def.kind;
   auto t0 = std::chrono::steady_clock::now();
-  store().ensure_schema();
+  if (!store_is_target) store().ensure_schema();
   checkpoint::MigrationRecord rec;
   rec.name = def.name;
   rec.kind = to_string(def.kind);
   rec.checksum = def.checksum();
   rec.status = "done";
   {
+    // The store's tables, the step and its record commit together: a failing first
+    // step leaves the database as it was.
     db::Transaction tx(*target);
+    if (store_is_target) store().ensure_schema_in_transaction();
     try {
       target->execute_script(def.sql);
     } catch (const Error& e) {
@@ -270,9 +273,10 @@ MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
 MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
   auto source = open_source(def);
   check_tables(def, *source);
-  store().ensure_schema();
-  auto rec = store().migration(def.name);
+  std::optional<checkpoint::MigrationRecord> rec;
+  if (store_exists()) rec = store().migration(def.name);
   if (!rec) {
+    // Plan before writing anything: a bad key (NULLs) must leave the database as it was.
     db::Database& keys = def.kind == MigrationKind::update ? *target : *source;
     auto p = plan::plan_batches(keys, {def.source_table, def.key, def.where, batch_size_for(def)});
     checkpoint::MigrationRecord fresh;
@@ -283,6 +287,7 @@ MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
     fresh.batch_size = batch_size_for(def);
     fresh.planned_rows = p.rows;
     db::Transaction tx(store_db());
+    store().ensure_schema_in_transaction();
     store().record_start(fresh, p.batches);
     tx.commit();
     rec = store().migration(def.name);

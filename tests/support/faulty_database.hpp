@@ -1,7 +1,8 @@
 // FaultyDatabase: wraps a Database and fails chosen calls (LevelDB's EnvWrapper idea).
 //
 // A FaultPlan is shared by every connection opened while it is installed. Each rule
-// matches statements by a substring (and optionally by one bound parameter value), and
+// matches statements by a substring (and optionally by their first bound parameter:
+// for batch statements the lower key bound, which picks out one batch), and
 // fails the first `times` matching calls (times < 0: every matching call) with an
 // error of the given kind, or the call after the statement ran (after_success), which
 // models a failure between a batch's write and its checkpoint mark.
@@ -23,7 +24,7 @@ struct FaultRule {
   std::string sql_contains;
   ErrorKind kind = ErrorKind::transient;
   int times = 1;
-  std::optional<Value> with_param;
+  std::optional<Value> first_param;  // only statements whose first parameter equals this
   bool after_success = false;
 };
 
@@ -40,11 +41,7 @@ class FaultPlan {
     std::lock_guard lock(mu_);
     for (auto& [rule, fired] : rules_) {
       if (rule.after_success != after || sql.find(rule.sql_contains) == std::string::npos) continue;
-      if (rule.with_param) {
-        bool found = false;
-        for (const auto& p : params) found = found || p == *rule.with_param;
-        if (!found) continue;
-      }
+      if (rule.first_param && (params.empty() || !(params[0] == *rule.first_param))) continue;
       if (rule.times >= 0 && fired >= rule.times) continue;
       ++fired;
       ++injected_;

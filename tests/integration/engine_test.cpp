@@ -1,0 +1,317 @@
+// End-to-end runs through rowshift::Runner on real SQLite files, with faults injected
+// through the Database wrapper.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "checkpoint/store.hpp"
+#include "migrate/loader.hpp"
+#include "rowshift/rowshift.hpp"
+#include "support/faulty_database.hpp"
+#include "support/sqlite_fixture.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace rowshift;
+using namespace rowshift::testing;
+
+namespace {
+
+const std::string kCreate =
+    "CREATE TABLE orders_v2 (id INTEGER PRIMARY KEY, customer_name TEXT NOT NULL, total_cents INTEGER,"
+    " currency TEXT NOT NULL, note TEXT, ordered_on TEXT NOT NULL, total_with_vat_cents INTEGER)";
+
+MigrationDef copy_orders() {
+  return Migration::copy("0002_copy")
+      .from("orders")
+      .key("id")
+      .to("orders_v2")
+      .column("id", "id")
+      .column("customer_name", "coalesce(trim(customer), '(unknown)')")
+      .column("total_cents", "CAST(round(amount * 100) AS INTEGER)")
+      .column("currency", "currency")
+      .column("note", "note")
+      .column("ordered_on", "date(created_at)")
+      .def();
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = open_db(url);
+    make_orders(*db, kRows);
+  }
+
+  RunOptions options(std::vector<MigrationDef> migrations) {
+    RunOptions o;
+    o.db_url = url;
+    o.include_registered = false;
+    o.migrations = std::move(migrations);
+    o.backoff_base = std::chrono::milliseconds(1);
+    o.backoff_cap = std::chrono::milliseconds(5);
+    return o;
+  }
+  std::vector<MigrationDef> copy_set() { return {Migration::schema("0001_create", kCreate).def(), copy_orders()}; }
+
+  std::int64_t count(const std::string& sql) {
+    auto db = open_db(url);
+    return count_rows(*db, sql);
+  }
+  // Rows of orders_v2 that differ from what the copy should have made of orders.
+  std::int64_t wrong_rows() {
+    return count(
+        "SELECT count(*) FROM orders o LEFT JOIN orders_v2 v ON v.id = o.id WHERE v.id IS NULL"
+        " OR v.customer_name IS NOT coalesce(trim(o.customer), '(unknown)')"
+        " OR v.total_cents IS NOT CAST(round(o.amount * 100) AS INTEGER) OR v.currency IS NOT o.currency"
+        " OR v.note IS NOT o.note OR v.ordered_on IS NOT date(o.created_at)");
+  }
+
+  static constexpr int kRows = 5000;
+  TempDir dir;
+  std::string url = dir.sqlite_url("e.db");
+};
+
+}  // namespace
+
+TEST_F(EngineTest, CopyRunsResumesNothingAndVerifies) {
+  Runner runner(options(copy_set()));
+  auto report = runner.run();
+  ASSERT_EQ(report.exit_code(), ExitCode::success);
+  ASSERT_EQ(report.migrations.size(), 2u);
+  EXPECT_EQ(report.migrations[1].batches_done, 5);
+  EXPECT_EQ(report.migrations[1].rows, kRows);
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), kRows);
+  EXPECT_EQ(wrong_rows(), 0);
+
+  auto again = Runner(options(copy_set())).run();
+  EXPECT_EQ(again.migrations[1].rows, 0) << "a finished migration is not run twice";
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), kRows);
+
+  auto v = runner.verify("0002_copy");
+  EXPECT_TRUE(v.ok());
+  EXPECT_EQ(v.source_rows, kRows);
+  EXPECT_EQ(v.ranges, 5);
+
+  // A changed target row is found, in the right range.
+  { open_db(url)->execute("UPDATE orders_v2 SET note = 'tampered' WHERE id = (SELECT max(id) FROM orders_v2)"); }
+  auto bad = runner.verify("0002_copy");
+  EXPECT_FALSE(bad.ok());
+  ASSERT_EQ(bad.mismatches.size(), 1u);
+  EXPECT_EQ(bad.mismatches[0].batch, 5);
+}
+
+TEST_F(EngineTest, RepoMigrationFilesRunEndToEnd) {
+  RunOptions o = options({});
+  o.migrations_dir = std::string(ROWSHIFT_SOURCE_DIR) + "/migrations";
+  o.batch_size = 700;
+  auto report = Runner(o).run();
+  ASSERT_EQ(report.exit_code(), ExitCode::success);
+  ASSERT_EQ(report.migrations.size(), 3u);
+  EXPECT_EQ(report.migrations[1].batches_total, (kRows + 699) / 700);
+  EXPECT_EQ(wrong_rows(), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2 WHERE total_with_vat_cents IS NOT"
+                  " CAST(round(total_cents * 1.2) AS INTEGER)"),
+            0)
+      << "backfill reached every row";
+}
+
+TEST_F(EngineTest, TransformSplitsRows) {
+  auto people = Migration::schema("0001_people", "CREATE TABLE people (id INTEGER PRIMARY KEY, first TEXT, rest TEXT)");
+  auto split = Migration::transform("0002_split")
+                   .from("orders")
+                   .key("id")
+                   .read_columns({"id", "customer"})
+                   .to("people", {"id", "first", "rest"})
+                   .map([](const Row& in, Emitter& out) {
+                     if (in["customer"].is_null()) return;  // zero rows out
+                     std::string c = in["customer"].as_text();
+                     auto sp = c.find(' ');
+                     out.emit({in["id"], c.substr(0, sp), sp == std::string::npos ? Value() : Value(c.substr(sp + 1))});
+                   });
+  Runner runner(options({people.def(), split.def()}));
+  ASSERT_EQ(runner.run().exit_code(), ExitCode::success);
+  EXPECT_EQ(count("SELECT count(*) FROM people"), count("SELECT count(*) FROM orders WHERE customer IS NOT NULL"));
+  EXPECT_EQ(count("SELECT count(*) FROM people p JOIN orders o USING (id) WHERE p.first || ' ' || p.rest != o.customer"
+                  " AND o.customer LIKE '% %'"),
+            0);
+  EXPECT_TRUE(runner.verify("0002_split").ok());
+}
+
+TEST_F(EngineTest, UpdateWithCompositeKey) {
+  {
+    auto db = open_db(url);
+    db->execute_script(
+        "CREATE TABLE stock (region TEXT, sku INTEGER, qty INTEGER, flagged INTEGER, PRIMARY KEY (region, sku));"
+        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM s WHERE n < 2345)"
+        " INSERT INTO stock SELECT char(65 + n % 4), n, n % 50, NULL FROM s;");
+  }
+  auto upd = Migration::update("0001_flag").table("stock").keys({"region", "sku"}).sql(
+      "UPDATE stock SET flagged = (qty < 10) WHERE {{batch}}");
+  upd.batch_size(500);
+  auto report = Runner(options({upd.def()})).run();
+  ASSERT_EQ(report.exit_code(), ExitCode::success);
+  EXPECT_EQ(report.migrations[0].batches_total, 5);
+  EXPECT_EQ(report.migrations[0].rows, 2345);
+  EXPECT_EQ(count("SELECT count(*) FROM stock WHERE flagged IS NULL OR flagged != (qty < 10)"), 0);
+}
+
+TEST_F(EngineTest, TransientFaultsAreRetried) {
+  ScopedFaults faults;
+  faults.plan().add({"INSERT INTO \"orders_v2\"", ErrorKind::transient, 2});
+  auto report = Runner(options(copy_set())).run();
+  ASSERT_EQ(report.exit_code(), ExitCode::success);
+  EXPECT_EQ(faults.plan().injected(), 2);
+  EXPECT_EQ(wrong_rows(), 0);
+  EXPECT_EQ(count("SELECT sum(attempts) FROM rowshift_batches"), 5 + 2) << "each retry counted as an attempt";
+}
+
+TEST_F(EngineTest, TransientFaultExhaustsAttempts) {
+  ScopedFaults faults;
+  std::int64_t lo = count("SELECT id FROM orders ORDER BY id LIMIT 1 OFFSET 999");  // batch 2 starts after it
+  faults.plan().add({"INSERT INTO \"orders_v2\"", ErrorKind::transient, -1, Value(lo)});
+  RunOptions o = options(copy_set());
+  o.max_attempts = 4;
+  auto report = Runner(o).run();
+  EXPECT_EQ(report.exit_code(), ExitCode::batches_failed);
+  EXPECT_EQ(count("SELECT attempts FROM rowshift_batches WHERE status = 'failed'"), 4);
+}
+
+TEST_F(EngineTest, PermanentFaultFailsOnlyItsBatchThenRetryFixes) {
+  std::int64_t lo = count("SELECT id FROM orders ORDER BY id LIMIT 1 OFFSET 1999");  // batch 3 starts after it
+  {
+    ScopedFaults faults;
+    faults.plan().add({"INSERT INTO \"orders_v2\"", ErrorKind::permanent, -1, Value(lo)});
+    Runner runner(options(copy_set()));
+    auto report = runner.run();
+    EXPECT_EQ(report.exit_code(), ExitCode::batches_failed);
+    EXPECT_EQ(report.migrations[1].batches_failed, 1);
+    EXPECT_EQ(report.migrations[1].batches_done, 4);
+    ASSERT_EQ(report.migrations[1].errors.size(), 1u);
+    EXPECT_NE(report.migrations[1].errors[0].find("batch 3 of 0002_copy"), std::string::npos);
+    EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), kRows - 1000);
+    EXPECT_EQ(count("SELECT attempts FROM rowshift_batches WHERE status = 'failed'"), 1) << "permanent: no retry";
+    auto st = runner.status("0002_copy");
+    ASSERT_EQ(st[0].errors.size(), 1u);
+    EXPECT_NE(st[0].errors[0].error.find("injected permanent fault"), std::string::npos);
+    EXPECT_EQ(st[0].state, "failed");
+  }
+  Runner fixed(options(copy_set()));
+  auto report = fixed.retry("0002_copy");
+  EXPECT_EQ(report.exit_code(), ExitCode::success);
+  EXPECT_EQ(wrong_rows(), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), kRows);
+}
+
+TEST_F(EngineTest, FailFastStopsScheduling) {
+  ScopedFaults faults;
+  faults.plan().add({"INSERT INTO \"orders_v2\"", ErrorKind::permanent, -1});
+  RunOptions o = options(copy_set());
+  o.fail_fast = true;
+  o.workers = 1;
+  auto report = Runner(o).run();
+  EXPECT_EQ(report.exit_code(), ExitCode::batches_failed);
+  EXPECT_EQ(report.migrations[1].batches_failed, 1);
+  EXPECT_EQ(count("SELECT count(*) FROM rowshift_batches WHERE status = 'pending'"), 4);
+}
+
+TEST_F(EngineTest, ExactlyOnceWhenTheDoneMarkFails) {
+  // The batch's rows are written, then marking it done fails: the whole transaction
+  // rolls back and the retry writes the rows once (a duplicate would break the PK).
+  ScopedFaults faults;
+  faults.plan().add({"SET status = 'done'", ErrorKind::transient, 3, std::nullopt, true});
+  auto report = Runner(options(copy_set())).run();
+  ASSERT_EQ(report.exit_code(), ExitCode::success) << (report.migrations.size() > 1 && !report.migrations[1].errors.empty() ? report.migrations[1].errors[0] : "");
+  EXPECT_EQ(faults.plan().injected(), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), kRows);
+  EXPECT_EQ(wrong_rows(), 0);
+}
+
+TEST_F(EngineTest, SeparateStoreUsesIdempotentWrites) {
+  ScopedFaults faults;
+  // With the store elsewhere the rows commit first; losing the mark repeats the batch,
+  // which the upsert makes harmless.
+  faults.plan().add({"SET status = 'done'", ErrorKind::transient, 2});
+  RunOptions o = options(copy_set());
+  o.store_url = dir.sqlite_url("store.db");
+  auto report = Runner(o).run();
+  ASSERT_EQ(report.exit_code(), ExitCode::success);
+  EXPECT_EQ(faults.plan().injected(), 2);
+  EXPECT_EQ(wrong_rows(), 0);
+  EXPECT_FALSE(open_db(url)->table_exists("rowshift_batches")) << "store lives in its own database";
+  EXPECT_TRUE(open_db(o.store_url)->table_exists("rowshift_batches"));
+}
+
+TEST_F(EngineTest, GracefulStopThenResumeIncludingRowsAddedAfterPlanning) {
+  std::atomic<int> ticks{0};
+  RunOptions o = options(copy_set());
+  o.workers = 2;
+  o.batch_size = 100;
+  o.max_rows_per_second = 20000;  // slow enough to stop part-way
+  o.should_stop = [&] { return ++ticks > 20; };
+  auto first = Runner(o).run();
+  EXPECT_TRUE(first.interrupted);
+  EXPECT_EQ(first.exit_code(), ExitCode::interrupted);
+  std::int64_t copied = count("SELECT count(*) FROM orders_v2");
+  EXPECT_GT(copied, 0);
+  EXPECT_LT(copied, kRows);
+  EXPECT_EQ(count("SELECT count(*) FROM rowshift_batches WHERE status = 'running'"), 0) << "in-flight batches finished";
+
+  // New rows above the planned maximum land in the open-ended last batch.
+  { open_db(url)->execute("INSERT INTO orders (id, customer, amount, currency, created_at) VALUES (99999999, 'late', 1, 'EUR', '2024-01-01')"); }
+  o.should_stop = nullptr;
+  o.max_rows_per_second = 0;
+  auto second = Runner(o).run();
+  ASSERT_EQ(second.exit_code(), ExitCode::success);
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), kRows + 1);
+  EXPECT_EQ(wrong_rows(), 0);
+}
+
+TEST_F(EngineTest, CrossDatabaseSource) {
+  std::string legacy = dir.sqlite_url("legacy.db");
+  { make_orders(*open_db(legacy), 3000); }
+  { open_db(url)->execute_script("DROP TABLE orders"); }
+  auto copy = copy_orders();
+  copy.source_db = legacy;
+  Runner runner(options({Migration::schema("0001_create", kCreate).def(), copy}));
+  ASSERT_EQ(runner.run().exit_code(), ExitCode::success);
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), 3000);
+  auto v = runner.verify("0002_copy");
+  EXPECT_TRUE(v.ok());
+  EXPECT_EQ(v.target_rows, 3000);
+}
+
+TEST_F(EngineTest, ChangedDefinitionIsRefusedUntilReset) {
+  ASSERT_EQ(Runner(options(copy_set())).run().exit_code(), ExitCode::success);
+  auto changed = copy_set();
+  changed[1].columns[4].second = "upper(note)";
+  Runner runner(options(changed));
+  try {
+    runner.run();
+    FAIL() << "a changed migration ran";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_NE(std::string(e.what()).find("changed after it started"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(runner.status()[1].state, "changed");
+  runner.reset("0002_copy");
+  EXPECT_EQ(runner.status()[1].state, "pending");
+}
+
+TEST_F(EngineTest, MissingTableOrKeyWritesNothing) {
+  auto bad = copy_orders();
+  bad.source_table = "ordrs";
+  try {
+    Runner(options({bad})).run();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_NE(std::string(e.what()).find("source table \"ordrs\" not found"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(open_db(url)->table_exists("rowshift_meta"));
+  auto bad_key = copy_orders();
+  bad_key.key = {"idd"};
+  bad_key.columns[0] = {"idd", "id"};
+  bad_key.target_key = {"idd"};
+  { open_db(url)->execute_script(kCreate); }
+  EXPECT_THROW(Runner(options({bad_key})).run(), Error);
+  EXPECT_FALSE(open_db(url)->table_exists("rowshift_meta"));
+}
