@@ -108,6 +108,10 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (!app.remaining().empty() && app.get_subcommands().empty()) {
+      return fail(ExitCode::usage, "unknown command '" + app.remaining().front() +
+                                       "' (commands: plan, run, status, verify, retry, reset)");
+    }
     return fail(ExitCode::usage, e.what());
   }
   f.migrations_given = mig->count() > 0;

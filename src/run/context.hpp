@@ -13,6 +13,17 @@
 
 namespace rowshift {
 
+// A table or column a migration needs is not there (yet).
+class MissingObject : public Error {
+ public:
+  MissingObject(std::string object, const std::string& message)
+      : Error(ErrorKind::config, message), object_(std::move(object)) {}
+  const std::string& object() const { return object_; }
+
+ private:
+  std::string object_;
+};
+
 struct Runner::Impl {
   RunOptions opt;
   db::DbUrl target_url, store_url;
@@ -38,7 +49,7 @@ struct Runner::Impl {
   std::vector<const MigrationDef*> select(const std::string& only) const;
   int batch_size_for(const MigrationDef& def) const;
 
-  // Table and column checks that need no write. Throws Error(config).
+  // Table and column checks that need no write. Throws MissingObject (an Error(config)).
   void check_tables(const MigrationDef& def, db::Database& source);
   // Refuses a migration whose stored checksum differs from its definition.
   void check_drift(const MigrationDef& def);

@@ -7,6 +7,12 @@
 #include "run/context.hpp"
 
 namespace rowshift {
+namespace {
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
 
 ExitCode RunReport::exit_code() const {
   if (interrupted) return ExitCode::interrupted;
@@ -92,8 +98,8 @@ void Runner::Impl::check_drift(const MigrationDef& def) {
 void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
   auto need_table = [&](db::Database& db, const std::string& table, const char* role) {
     if (!db.table_exists(table)) {
-      throw Error(ErrorKind::config, "migration " + def.name + ": " + role + " table \"" + table + "\" not found in " +
-                                         db.url().redacted());
+      throw MissingObject(table, "migration " + def.name + ": " + role + " table \"" + table + "\" not found in " +
+                                     db.url().redacted());
     }
     return db.table_columns(table);
   };
@@ -101,8 +107,8 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
                           const std::string& table, const char* role) {
     for (const auto& c : want) {
       if (std::find(have.begin(), have.end(), c) == have.end()) {
-        throw Error(ErrorKind::config, "migration " + def.name + ": " + role + " column \"" + c +
-                                           "\" not found in table \"" + table + "\"");
+        throw MissingObject(c, "migration " + def.name + ": " + role + " column \"" + c + "\" not found in table \"" +
+                                   table + "\"");
       }
     }
   };
@@ -182,8 +188,10 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
 RunReport Runner::run(const std::string& only) {
   auto& I = *impl_;
   auto selected = I.select(only);
-  // Preflight: catch what can be caught before anything is written.
-  bool earlier_schema_pending = false;
+  // Preflight: catch what can be caught before anything is written. A table or column
+  // that is missing now is accepted only when an earlier pending schema step mentions it
+  // (it may create it); it is checked again when its migration's turn comes.
+  std::string pending_schema_sql;
   for (const auto* def : selected) {
     I.check_drift(*def);
     bool done = I.store_exists() && [&] {
@@ -192,14 +200,14 @@ RunReport Runner::run(const std::string& only) {
     }();
     if (done) continue;
     if (def->kind == MigrationKind::schema) {
-      earlier_schema_pending = true;
+      pending_schema_sql += lower(def->sql) + "\n";
       continue;
     }
     auto source = I.open_source(*def);
     try {
       I.check_tables(*def, *source);
-    } catch (const Error&) {
-      if (!earlier_schema_pending) throw;  // a table an earlier step creates is checked at its turn
+    } catch (const MissingObject& e) {
+      if (pending_schema_sql.find(lower(e.object())) == std::string::npos) throw;
     }
   }
   RunReport report;
