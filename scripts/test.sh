@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# README command 2: install what the tests need, build, and run the whole suite.
+#
+#   scripts/test.sh            everything: sanitizer builds (ASan+UBSan, TSan), then the
+#                              full suite in a warnings-as-errors build (its ctest summary
+#                              is the last line)
+#   ROWSHIFT_SANITIZERS=0 scripts/test.sh   skip the sanitizer builds
+#
+# Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc)
+
+bash scripts/install-deps.sh --tests
+
+build() {  # build DIR [cmake args...]
+  local dir=$1
+  shift
+  cmake -S "$root" -B "$dir" -G Ninja -DROWSHIFT_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+if [[ "${ROWSHIFT_SANITIZERS:-1}" != 0 ]]; then
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
+  build build-asan -DCMAKE_BUILD_TYPE=Debug -DROWSHIFT_SANITIZE=address
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ROWSHIFT_KILLS=3 ROWSHIFT_KILL_ROWS=100000 \
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure
+
+  echo "== ThreadSanitizer (pool, coordinator, shutdown, resume) =="
+  build build-tsan -DCMAKE_BUILD_TYPE=Debug -DROWSHIFT_SANITIZE=thread
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ROWSHIFT_KILLS=3 ROWSHIFT_KILL_ROWS=100000 \
+    ctest --test-dir build-tsan -j "$jobs" --output-on-failure
+fi
+
+echo "== Full suite (RelWithDebInfo, -Werror) =="
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ctest --test-dir build -j "$jobs" --output-on-failure
