@@ -26,21 +26,28 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-}  // namespace
-
-pid_t start_process(const std::vector<std::string>& argv, const std::string& output_file) {
+// Starts argv with stdin from /dev/null and stdout/stderr on the given descriptors.
+pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd) {
   auto args = c_args(argv);
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    int fd = open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
     execv(args[0], args.data());
     _exit(127);
   }
+  return pid;
+}
+
+}  // namespace
+
+pid_t start_process(const std::vector<std::string>& argv, const std::string& output_file) {
+  int fd = open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = spawn(argv, fd, fd);
+  close(fd);
   return pid;
 }
 
@@ -57,16 +64,7 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   char err_tmpl[] = "/tmp/rowshift-err-XXXXXX";
   int out_fd = mkstemp(out_tmpl);
   int err_fd = mkstemp(err_tmpl);
-  auto args = c_args(argv);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
-    execv(args[0], args.data());
-    _exit(127);
-  }
+  pid_t pid = spawn(argv, out_fd, err_fd);
   close(out_fd);
   close(err_fd);
   ProcessResult r;
