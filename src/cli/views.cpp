@@ -37,6 +37,10 @@ void print_run(std::FILE* out, const RunReport& report) {
     std::fprintf(out, "\n");
     for (std::size_t i = 0; i < m.errors.size() && i < 10; ++i) std::fprintf(out, "  error: %s\n", m.errors[i].c_str());
     if (m.errors.size() > 10) std::fprintf(out, "  ... %zu more (rowshift status %s)\n", m.errors.size() - 10, m.name.c_str());
+    if (m.batches_failed > 0) {
+      std::fprintf(out, "  %lld failed batches: `rowshift status %s` shows why, `rowshift retry %s` runs them again\n",
+                   static_cast<long long>(m.batches_failed), m.name.c_str(), m.name.c_str());
+    }
   }
   if (report.interrupted) std::fprintf(out, "interrupted: run the same command again to resume\n");
 }

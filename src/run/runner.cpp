@@ -17,6 +17,8 @@ std::string lower(std::string s) {
 ExitCode RunReport::exit_code() const {
   if (interrupted) return ExitCode::interrupted;
   for (const auto& m : migrations) {
+    // Another runner still holds batches of it: not finished, and resumable.
+    if (m.state == "incomplete") return ExitCode::interrupted;
     if (m.batches_failed > 0 || m.state == "failed") return ExitCode::batches_failed;
   }
   return ExitCode::success;
