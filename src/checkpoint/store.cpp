@@ -235,7 +235,8 @@ void CheckpointStore::note_error(const std::string& name, std::int64_t number, c
 BatchCounts CheckpointStore::counts(const std::string& name) {
   BatchCounts c;
   db_.query(
-      "SELECT status, count(*), sum(rows_written), sum(duration_ms) FROM rowshift_batches WHERE migration = ?"
+      "SELECT status, count(*), CAST(sum(rows_written) AS BIGINT), CAST(sum(duration_ms) AS BIGINT)"
+      " FROM rowshift_batches WHERE migration = ?"
       " GROUP BY status",
       {name}, [&](Values& r) {
         const std::string& s = r[0].as_text();

@@ -1,5 +1,6 @@
 // The one place that picks a backend for a URL.
 #include "db/database.hpp"
+#include "db/postgres_database.hpp"
 #include "db/sqlite_database.hpp"
 #include "rowshift/error.hpp"
 
@@ -16,8 +17,7 @@ std::unique_ptr<Database> open_backend(const DbUrl& url) {
     case Scheme::sqlite:
       return open_sqlite(url);
     case Scheme::postgresql:
-      throw Error(ErrorKind::config,
-                  "cannot open database " + url.redacted() + ": the PostgreSQL backend is not built yet");
+      return open_postgres(url);
   }
   throw Error(ErrorKind::config, "cannot open database " + url.redacted());
 }

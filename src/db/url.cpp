@@ -1,5 +1,7 @@
 #include "db/url.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "rowshift/error.hpp"
@@ -48,8 +50,39 @@ void parse_query(std::string_view q, DbUrl& url, std::string_view shown) {
   }
 }
 
+// key=value form: password=... (possibly quoted) becomes password=***.
+std::string mask_keyword_password(std::string_view text) {
+  std::string out(text);
+  auto at = out.find("password");
+  while (at != std::string::npos) {
+    auto eq = out.find_first_not_of(' ', at + 8);
+    if (eq != std::string::npos && out[eq] == '=' && (at == 0 || out[at - 1] == ' ')) {
+      auto v = out.find_first_not_of(' ', eq + 1);
+      if (v == std::string::npos) break;
+      std::size_t end;
+      if (out[v] == '\'') {
+        end = v + 1;
+        while (end < out.size() && out[end] != '\'') end += out[end] == '\\' ? 2 : 1;
+        end = std::min(end + 1, out.size());
+      } else {
+        end = out.find(' ', v);
+        if (end == std::string::npos) end = out.size();
+      }
+      out.replace(v, end - v, "***");
+    }
+    at = out.find("password", at + 1);
+  }
+  return out;
+}
+
+bool looks_like_keywords(std::string_view text) {
+  return text.find("://") == std::string_view::npos && text.find('=') != std::string_view::npos &&
+         text.rfind("sqlite:", 0) != 0;
+}
+
 // A shown form for error messages that never contains the password.
 std::string mask_password(std::string_view url) {
+  if (looks_like_keywords(url)) return mask_keyword_password(url);
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);
   auto at = url.find('@', scheme_end + 3);
@@ -124,6 +157,51 @@ DbUrl parse_postgresql(std::string_view rest, std::string_view shown) {
   return url;
 }
 
+DbUrl parse_keywords(std::string_view text, std::string_view shown) {
+  DbUrl url;
+  url.scheme = Scheme::postgresql;
+  url.keyword_form = true;
+  std::size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
+  };
+  for (skip_ws(); i < text.size(); skip_ws()) {
+    auto eq = text.find('=', i);
+    if (eq == std::string_view::npos) bad(shown, "expected key=value at '" + std::string(text.substr(i)) + "'");
+    std::string key(text.substr(i, eq - i));
+    while (!key.empty() && key.back() == ' ') key.pop_back();
+    if (key.empty() || key.find_first_of(" '") != std::string::npos) bad(shown, "bad keyword '" + key + "'");
+    i = eq + 1;
+    while (i < text.size() && text[i] == ' ') ++i;
+    std::string value;
+    if (i < text.size() && text[i] == '\'') {
+      ++i;
+      for (;; ++i) {
+        if (i >= text.size()) bad(shown, "unterminated quote in value of " + key);
+        if (text[i] == '\\' && i + 1 < text.size()) {
+          value += text[++i];
+          continue;
+        }
+        if (text[i] == '\'') break;
+        value += text[i];
+      }
+      ++i;
+    } else {
+      while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') value += text[i++];
+    }
+    if (key == "host" || key == "hostaddr") url.host = value;
+    else if (key == "port") {
+      if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos || value.size() > 5)
+        bad(shown, "port '" + value + "' is not a number");
+      url.port = std::stoi(value);
+    } else if (key == "dbname") url.dbname = value;
+    else if (key == "user") url.user = value;
+    else if (key == "password") url.password = value;
+    else url.params[key] = value;
+  }
+  return url;
+}
+
 }  // namespace
 
 std::string DbUrl::param(const std::string& key, const std::string& fallback) const {
@@ -140,7 +218,17 @@ std::string DbUrl::identity() const {
     auto p = std::filesystem::weakly_canonical(std::filesystem::path(path), ec);
     return "sqlite:" + (ec ? path : p.string());
   }
-  return "postgresql://" + user + "@" + host + ":" + std::to_string(port) + "/" + dbname;
+  // Fill what the URL left out the way libpq does, so equal databases compare equal.
+  auto env = [](const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::string(v) : fallback;
+  };
+  const char* login = std::getenv("USER");
+  std::string u = user.empty() ? env("PGUSER", login ? login : "") : user;
+  std::string h = host.empty() ? env("PGHOST", "/var/run/postgresql") : host;
+  std::string p = port ? std::to_string(port) : env("PGPORT", "5432");
+  std::string d = dbname.empty() ? env("PGDATABASE", u) : dbname;
+  return "postgresql://" + u + "@" + h + ":" + p + "/" + d;
 }
 
 DbUrl parse_url(std::string_view text) {
@@ -153,6 +241,8 @@ DbUrl parse_url(std::string_view text) {
     url = parse_postgresql(text.substr(13), shown);
   } else if (text.rfind("postgres://", 0) == 0) {
     url = parse_postgresql(text.substr(11), shown);
+  } else if (looks_like_keywords(text)) {
+    url = parse_keywords(text, shown);
   } else {
     bad(shown, "unknown scheme (expected sqlite:PATH or postgresql://...)");
   }

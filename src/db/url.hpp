@@ -1,5 +1,7 @@
 // Database URLs: sqlite:PATH[?mode=ro|rw|rwc&timeout=MS], sqlite::memory:,
-// postgresql://user:password@host:port/dbname?param=value (postgres:// too).
+// postgresql://user:password@host:port/dbname?param=value (postgres:// too), or a libpq
+// key=value string ("host=/tmp port=5432 dbname=app user=me"). Missing PostgreSQL parts
+// come from the PG* environment variables, as libpq does.
 #pragma once
 
 #include <map>
@@ -18,6 +20,7 @@ struct DbUrl {
   // postgresql
   std::string user, password, host, dbname;
   int port = 0;
+  bool keyword_form = false;  // a libpq key=value string rather than a URL
   std::map<std::string, std::string> params;
 
   bool is_memory() const { return scheme == Scheme::sqlite && path == ":memory:"; }
@@ -26,6 +29,8 @@ struct DbUrl {
   // A normalised identity: two URLs with equal identity name the same database.
   std::string identity() const;
   std::string param(const std::string& key, const std::string& fallback = {}) const;
+  // What libpq is given: the text as the user wrote it (libpq reads PG* itself).
+  std::string libpq_conninfo() const { return original; }
 };
 
 // Throws rowshift::Error (config) naming the URL (redacted) and what is wrong.

@@ -19,27 +19,37 @@ std::string KeyRange::describe() const {
 
 Plan plan_batches(db::Database& db, const PlanRequest& req) {
   if (req.batch_size <= 0) throw Error(ErrorKind::config, "batch size must be positive");
-  std::string cols = db::quote_list(req.key);
-  std::string sql = "SELECT " + cols + " FROM " + db::quote_ident(req.table);
-  if (!req.where.empty()) sql += " WHERE (" + req.where + ")";
-  sql += " ORDER BY " + cols;
+  // Keyset pages of kPage keys: memory stays flat however large the table, and every
+  // page is an index range scan (SQLite and PostgreSQL both compare row values).
+  constexpr int kPage = 10000;
+  const std::string cols = db::quote_list(req.key);
+  const std::string filter = req.where.empty() ? "" : "(" + req.where + ") AND ";
+  const std::string base = "SELECT " + cols + " FROM " + db::quote_ident(req.table) + " WHERE " + filter;
+  const std::string order = " ORDER BY " + cols + " LIMIT " + std::to_string(kPage);
+  const std::string first_sql = base + "1=1" + order;
+  const std::string next_sql = base + db::range_predicate(req.key, true, false) + order;
 
   Plan plan;
   std::vector<Values> boundaries;  // key of row number k*batch_size
   Values last;
-  db.query(sql, {}, [&](Values& key) {
-    for (std::size_t i = 0; i < key.size(); ++i) {
-      if (key[i].is_null()) {
-        throw Error(ErrorKind::config, "key column \"" + req.key[i] + "\" of \"" + req.table +
-                                           "\" holds NULL; choose a NOT NULL key");
+  for (;;) {
+    int seen = 0;
+    db.query(last.empty() ? first_sql : next_sql, last, [&](Values& key) {
+      for (std::size_t i = 0; i < key.size(); ++i) {
+        if (key[i].is_null()) {
+          throw Error(ErrorKind::config, "key column \"" + req.key[i] + "\" of \"" + req.table +
+                                             "\" holds NULL; choose a NOT NULL key");
+        }
       }
-    }
-    ++plan.rows;
-    if (plan.rows == 1) plan.min_key = key;
-    if (plan.rows % req.batch_size == 0) boundaries.push_back(key);
-    last = key;
-    return true;
-  });
+      ++seen;
+      ++plan.rows;
+      if (plan.rows == 1) plan.min_key = key;
+      if (plan.rows % req.batch_size == 0) boundaries.push_back(key);
+      last = key;
+      return true;
+    });
+    if (seen < kPage) break;
+  }
   plan.max_key = last;
   if (plan.rows == 0) return plan;
 

@@ -38,7 +38,7 @@ struct PlanRequest {
   int batch_size = 1000;
 };
 
-// Reads the key columns of table in key order (one pass, keyset order) and cuts a
+// Reads the key columns of table in key order (keyset pages of 10,000) and cuts a
 // boundary after every batch_size rows. Throws Error(config) when a key value is NULL.
 Plan plan_batches(db::Database& db, const PlanRequest& request);
 

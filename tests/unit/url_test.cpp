@@ -83,3 +83,33 @@ TEST(Url, IdentityComparesSameFile) {
   EXPECT_EQ(parse_url("sqlite:/tmp/../tmp/a.db").identity(), parse_url("sqlite:///tmp/a.db?timeout=5").identity());
   EXPECT_NE(parse_url("sqlite:/tmp/a.db").identity(), parse_url("sqlite:/tmp/b.db").identity());
 }
+
+TEST(Url, LibpqKeywordForm) {
+  auto u = parse_url("host=/tmp/sock port=5433 dbname='my db' user=app password='p w\\'d' sslmode=disable");
+  EXPECT_EQ(u.scheme, Scheme::postgresql);
+  EXPECT_TRUE(u.keyword_form);
+  EXPECT_EQ(u.host, "/tmp/sock");
+  EXPECT_EQ(u.port, 5433);
+  EXPECT_EQ(u.dbname, "my db");
+  EXPECT_EQ(u.user, "app");
+  EXPECT_EQ(u.password, "p w'd");
+  EXPECT_EQ(u.param("sslmode"), "disable");
+  EXPECT_EQ(u.redacted().find("p w"), std::string::npos) << u.redacted();
+  EXPECT_NE(u.redacted().find("password=***"), std::string::npos) << u.redacted();
+  EXPECT_EQ(parse_url("host=h password=hunter2 dbname=x").redacted(), "host=h password=*** dbname=x");
+  EXPECT_THROW(parse_url("host=h port=abc"), Error);
+  EXPECT_THROW(parse_url("host='unterminated"), Error);
+}
+
+TEST(Url, EnvironmentFillsMissingParts) {
+  setenv("PGHOST", "/run/pg", 1);
+  setenv("PGPORT", "6000", 1);
+  setenv("PGDATABASE", "shop", 1);
+  setenv("PGUSER", "ann", 1);
+  EXPECT_EQ(parse_url("postgresql://").identity(), "postgresql://ann@/run/pg:6000/shop");
+  EXPECT_EQ(parse_url("postgresql://").identity(), parse_url("host=/run/pg port=6000 dbname=shop user=ann").identity());
+  unsetenv("PGHOST");
+  unsetenv("PGPORT");
+  unsetenv("PGDATABASE");
+  unsetenv("PGUSER");
+}

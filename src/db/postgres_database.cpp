@@ -1,0 +1,397 @@
+#include "db/postgres_database.hpp"
+
+#include <pqxx/pqxx>
+#include <pqxx/tablewriter>
+
+#include <cstdio>
+#include <optional>
+#include <unordered_map>
+
+#include "db/sql.hpp"
+#include "rowshift/error.hpp"
+
+namespace rowshift::db {
+namespace {
+
+// Type OIDs from pg_type.h that need more than text.
+constexpr pqxx::oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700,
+                    kFloat8 = 701;
+
+bool transient_sqlstate(const std::string& s) {
+  if (s.rfind("08", 0) == 0) return true;   // connection exceptions
+  if (s.rfind("57P", 0) == 0) return true;  // admin shutdown, crash shutdown, cannot connect now
+  return s == "40001" || s == "40P01" || s == "55P03" || s == "57014" || s == "53300" || s == "53400";
+}
+
+std::string first_line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (char& c : s) {
+    if (c == '\n') c = ' ';
+  }
+  return s;
+}
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+
+Value to_value(const pqxx::field& f, pqxx::oid type) {
+  if (f.is_null()) return Value();
+  const char* s = f.c_str();
+  switch (type) {
+    case kInt2:
+    case kInt4:
+    case kInt8:
+    case kOid:
+      return Value(std::strtoll(s, nullptr, 10));
+    case kFloat4:
+    case kFloat8:
+      return Value(std::strtod(s, nullptr));
+    case kBool:
+      return Value(s[0] == 't' ? 1 : 0);
+    case kBytea: {
+      Blob b;
+      std::size_t n = f.size();
+      if (n >= 2 && s[0] == '\\' && s[1] == 'x') {
+        b.bytes.reserve((n - 2) / 2);
+        for (std::size_t i = 2; i + 1 < n; i += 2) {
+          b.bytes.push_back(static_cast<unsigned char>(hex(s[i]) * 16 + hex(s[i + 1])));
+        }
+      } else {
+        b.bytes.assign(s, s + n);
+      }
+      return Value(std::move(b));
+    }
+    default:
+      return Value(std::string(s, f.size()));  // text, numeric (exact), dates, json, ...
+  }
+}
+
+// Text form of a value for parameters and COPY; nullopt is NULL.
+std::optional<std::string> to_text(const Value& v) {
+  if (v.is_null()) return std::nullopt;
+  if (v.is_int()) return std::to_string(v.as_int());
+  if (v.is_double()) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v.as_double());
+    return std::string(buf);
+  }
+  if (v.is_text()) return v.as_text();
+  static const char* digits = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : v.as_blob().bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+void append_copy_field(std::string& line, const Value& v) {
+  auto text = to_text(v);
+  if (!text) {
+    line += "\\N";
+    return;
+  }
+  for (char c : *text) {
+    switch (c) {
+      case '\\': line += "\\\\"; break;
+      case '\n': line += "\\n"; break;
+      case '\r': line += "\\r"; break;
+      case '\t': line += "\\t"; break;
+      default: line += c;
+    }
+  }
+}
+
+class PostgresDatabase final : public Database {
+ public:
+  explicit PostgresDatabase(const DbUrl& url) : url_(url) {
+    try {
+      connect();
+    } catch (const Error& e) {
+      throw Error(ErrorKind::config, "cannot open database " + url_.redacted() + ": " + e.what());
+    }
+  }
+
+  ~PostgresDatabase() override {
+    try {
+      tx_.reset();
+    } catch (...) {
+    }
+  }
+
+  Dialect dialect() const override { return Dialect::postgresql; }
+  const DbUrl& url() const override { return url_; }
+
+  void execute_script(const std::string& sql) override {
+    run([&](pqxx::transaction_base& t) {
+      t.exec(sql);
+      return 0;
+    });
+  }
+
+  std::int64_t execute(const std::string& sql, const Values& params = {}) override {
+    return run([&](pqxx::transaction_base& t) { return static_cast<std::int64_t>(exec(t, sql, params).affected_rows()); });
+  }
+
+  void query(const std::string& sql, const Values& params, const RowFn& fn,
+             std::vector<std::string>* names = nullptr) override {
+    pqxx::result r = run([&](pqxx::transaction_base& t) { return exec(t, sql, params); });
+    const auto ncol = r.columns();
+    std::vector<pqxx::oid> types(ncol);
+    if (names) names->clear();
+    for (pqxx::row::size_type i = 0; i < ncol; ++i) {
+      types[i] = r.column_type(i);
+      if (names) names->emplace_back(r.column_name(i));
+    }
+    Values row(ncol);
+    for (const auto& rr : r) {
+      row.resize(ncol);
+      for (pqxx::row::size_type i = 0; i < ncol; ++i) row[i] = to_value(rr[i], types[i]);
+      if (!fn(row)) return;
+    }
+  }
+
+  void begin() override {
+    ensure_connected();
+    try {
+      tx_ = std::make_unique<pqxx::work>(*conn_);
+    } catch (...) {
+      tx_.reset();
+      rethrow_classified();
+    }
+  }
+  void commit() override {
+    if (!tx_) throw Error(ErrorKind::permanent, "commit without a transaction");
+    try {
+      tx_->commit();
+      tx_.reset();
+    } catch (...) {
+      tx_.reset();
+      rethrow_classified();
+    }
+  }
+  void rollback() override {
+    if (!tx_) return;
+    try {
+      tx_->abort();
+    } catch (...) {  // a broken connection rolls back on the server anyway
+    }
+    tx_.reset();
+  }
+
+  bool table_exists(const std::string& table) override {
+    Values r = query_row(*this, "SELECT to_regclass(quote_ident(?)) IS NOT NULL", {table});
+    return !r.empty() && r[0].as_int() == 1;
+  }
+
+  std::vector<std::string> table_columns(const std::string& table) override {
+    std::vector<std::string> cols;
+    query("SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(?)) AND attnum > 0"
+          " AND NOT attisdropped ORDER BY attnum",
+          {table}, [&](Values& r) {
+            cols.push_back(r[0].as_text());
+            return true;
+          });
+    return cols;
+  }
+
+  void insert_rows(const std::string& table, const std::vector<std::string>& columns, const std::vector<Values>& rows,
+                   const std::vector<std::string>& upsert_key) override {
+    if (rows.empty()) return;
+    run([&](pqxx::transaction_base& t) {
+      std::string into = quote_ident(table);
+      if (!upsert_key.empty()) {
+        // COPY cannot upsert: stage the rows, then one INSERT ... ON CONFLICT.
+        into = stage_for(t, table);
+      }
+      copy_rows(t, into, columns, rows);
+      if (!upsert_key.empty()) {
+        std::string set;
+        for (const auto& c : columns) {
+          if (std::find(upsert_key.begin(), upsert_key.end(), c) != upsert_key.end()) continue;
+          set += (set.empty() ? "" : ", ") + quote_ident(c) + " = excluded." + quote_ident(c);
+        }
+        t.exec("INSERT INTO " + quote_ident(table) + " (" + quote_list(columns) + ") SELECT " + quote_list(columns) +
+               " FROM " + into + " ON CONFLICT (" + quote_list(upsert_key) + ") DO " +
+               (set.empty() ? "NOTHING" : "UPDATE SET " + set));
+        t.exec("TRUNCATE " + into);
+      }
+      return 0;
+    });
+  }
+
+ private:
+  void connect() {
+    try {
+      conn_ = std::make_unique<pqxx::connection>(url_.libpq_conninfo());
+      conn_->set_variable("TimeZone", "'UTC'");  // timestamptz read back the same everywhere
+      prepared_.clear();
+      stages_.clear();
+      broken_ = false;
+    } catch (...) {
+      conn_.reset();
+      rethrow_classified();
+    }
+  }
+
+  void ensure_connected() {
+    if (conn_ && !broken_) return;
+    tx_.reset();
+    connect();
+  }
+
+  // Runs f on the open transaction, or in autocommit mode. Outside a transaction a
+  // statement that met a dropped connection is retried once on a new connection.
+  template <typename F>
+  auto run(F&& f) -> decltype(f(std::declval<pqxx::transaction_base&>())) {
+    for (int attempt = 0;; ++attempt) {
+      ensure_connected();
+      bool in_tx = static_cast<bool>(tx_);
+      try {
+        if (in_tx) return f(*tx_);
+        pqxx::nontransaction t(*conn_);
+        return f(t);
+      } catch (const pqxx::broken_connection&) {
+        broken_ = true;
+        if (in_tx || attempt > 0) rethrow_classified();
+      } catch (...) {
+        rethrow_classified();
+      }
+    }
+  }
+
+  pqxx::result exec(pqxx::transaction_base& t, const std::string& sql, const Values& params) {
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+      std::string name = "rs" + std::to_string(prepared_.size() + 1);
+      conn_->prepare(name, to_dollar_placeholders(sql));
+      it = prepared_.emplace(sql, name).first;
+    }
+    std::vector<std::optional<std::string>> texts;
+    texts.reserve(params.size());
+    for (const auto& p : params) texts.push_back(to_text(p));
+    std::vector<const char*> ptrs;
+    ptrs.reserve(texts.size());
+    for (const auto& tx : texts) ptrs.push_back(tx ? tx->c_str() : nullptr);
+    return t.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(ptrs));
+  }
+
+  std::string stage_for(pqxx::transaction_base& t, const std::string& table) {
+    auto it = stages_.find(table);
+    if (it != stages_.end()) return it->second;
+    std::string name = quote_ident("rowshift_stage_" + std::to_string(stages_.size() + 1));
+    t.exec("CREATE TEMP TABLE IF NOT EXISTS " + name + " (LIKE " + quote_ident(table) + " INCLUDING DEFAULTS)");
+    stages_.emplace(table, name);
+    return name;
+  }
+
+  static void copy_rows(pqxx::transaction_base& t, const std::string& quoted_table, const std::vector<std::string>& columns,
+                        const std::vector<Values>& rows) {
+    std::vector<std::string> quoted;
+    for (const auto& c : columns) quoted.push_back(quote_ident(c));
+    // libpqxx 6.4's stream_to takes only tuples (rows of fixed C++ types) and keeps its
+    // raw-line writer private; tablewriter is the same COPY stream with a public raw
+    // line writer, so rows of any width go through it. Both paste names in unquoted.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    pqxx::tablewriter stream(t, quoted_table, quoted.begin(), quoted.end());
+#pragma GCC diagnostic pop
+    std::string line;
+    for (const auto& r : rows) {
+      if (r.size() != columns.size()) {
+        throw Error(ErrorKind::permanent, "row has " + std::to_string(r.size()) + " values for " +
+                                              std::to_string(columns.size()) + " columns of " + quoted_table);
+      }
+      line.clear();
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        if (i) line += '\t';
+        append_copy_field(line, r[i]);
+      }
+      stream.write_raw_line(line);
+    }
+    stream.complete();
+  }
+
+  // Turns the exception in flight into a classified rowshift::Error.
+  [[noreturn]] void rethrow_classified() {
+    try {
+      throw;
+    } catch (const Error&) {
+      throw;
+    } catch (const pqxx::broken_connection& e) {
+      broken_ = true;
+      throw Error(ErrorKind::transient, "postgresql: connection lost: " + first_line(e.what()));
+    } catch (const pqxx::in_doubt_error& e) {
+      broken_ = true;
+      throw Error(ErrorKind::transient, "postgresql: commit outcome unknown: " + first_line(e.what()));
+    } catch (const pqxx::transaction_rollback& e) {
+      throw Error(ErrorKind::transient, "postgresql: " + first_line(e.what()) + " (serialization failure or deadlock)");
+    } catch (const pqxx::sql_error& e) {
+      std::string state = e.sqlstate();
+      if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) broken_ = true;
+      throw Error(transient_sqlstate(state) ? ErrorKind::transient : ErrorKind::permanent,
+                  "postgresql: " + first_line(e.what()) + " (SQLSTATE " + state + ")");
+    } catch (const pqxx::usage_error& e) {
+      throw Error(ErrorKind::permanent, std::string("postgresql: ") + first_line(e.what()));
+    } catch (const pqxx::failure& e) {
+      if (conn_ && !conn_->is_open()) broken_ = true;
+      throw Error(broken_ ? ErrorKind::transient : ErrorKind::permanent, std::string("postgresql: ") + first_line(e.what()));
+    }
+  }
+
+  DbUrl url_;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<pqxx::work> tx_;
+  bool broken_ = false;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL -> prepared statement name
+  std::unordered_map<std::string, std::string> stages_;    // target table -> temp staging table
+};
+
+}  // namespace
+
+std::string to_dollar_placeholders(const std::string& sql) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (c == '\'' || c == '"') {  // copy a quoted literal or identifier whole
+      std::size_t end = i + 1;
+      while (end < sql.size()) {
+        if (sql[end] == c) {
+          if (end + 1 < sql.size() && sql[end + 1] == c) {
+            end += 2;
+            continue;
+          }
+          break;
+        }
+        ++end;
+      }
+      out.append(sql, i, end - i + 1);
+      i = end;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      auto end = sql.find('\n', i);
+      if (end == std::string::npos) end = sql.size() - 1;
+      out.append(sql, i, end - i + 1);
+      i = end;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      auto end = sql.find("*/", i + 2);
+      end = end == std::string::npos ? sql.size() - 1 : end + 1;
+      out.append(sql, i, end - i + 1);
+      i = end;
+    } else if (c == '?') {
+      out += "$" + std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::unique_ptr<Database> open_postgres(const DbUrl& url) { return std::make_unique<PostgresDatabase>(url); }
+
+}  // namespace rowshift::db
