@@ -1,5 +1,6 @@
-// End-to-end runs through rowshift::Runner on real SQLite files, with faults injected
-// through the Database wrapper.
+// The conformance suite: end-to-end runs through rowshift::Runner, once on SQLite files
+// and once on the PostgreSQL test cluster, with faults injected through the Database
+// wrapper.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include "checkpoint/store.hpp"
 #include "migrate/loader.hpp"
 #include "rowshift/rowshift.hpp"
+#include "support/backend.hpp"
 #include "support/faulty_database.hpp"
 #include "support/sqlite_fixture.hpp"
 #include "support/temp_dir.hpp"
@@ -17,8 +19,8 @@ using namespace rowshift::testing;
 namespace {
 
 const std::string kCreate =
-    "CREATE TABLE orders_v2 (id INTEGER PRIMARY KEY, customer_name TEXT NOT NULL, total_cents INTEGER,"
-    " currency TEXT NOT NULL, note TEXT, ordered_on TEXT NOT NULL, total_with_vat_cents INTEGER)";
+    "CREATE TABLE orders_v2 (id BIGINT PRIMARY KEY, customer_name TEXT NOT NULL, total_cents BIGINT,"
+    " currency TEXT NOT NULL, note TEXT, ordered_on TEXT NOT NULL, total_with_vat_cents BIGINT)";
 
 MigrationDef copy_orders() {
   return Migration::copy("0002_copy")
@@ -34,11 +36,12 @@ MigrationDef copy_orders() {
       .def();
 }
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    url = backend.new_database(dir, "e.db");
     auto db = open_db(url);
-    make_orders(*db, kRows);
+    backend.make_orders(*db, kRows);
   }
 
   RunOptions options(std::vector<MigrationDef> migrations) {
@@ -60,19 +63,21 @@ class EngineTest : public ::testing::Test {
   std::int64_t wrong_rows() {
     return count(
         "SELECT count(*) FROM orders o LEFT JOIN orders_v2 v ON v.id = o.id WHERE v.id IS NULL"
-        " OR v.customer_name IS NOT coalesce(trim(o.customer), '(unknown)')"
-        " OR v.total_cents IS NOT CAST(round(o.amount * 100) AS INTEGER) OR v.currency IS NOT o.currency"
-        " OR v.note IS NOT o.note OR v.ordered_on IS NOT date(o.created_at)");
+        " OR v.customer_name IS DISTINCT FROM coalesce(trim(o.customer), '(unknown)')"
+        " OR v.total_cents IS DISTINCT FROM CAST(round(o.amount * 100) AS INTEGER)"
+        " OR v.currency IS DISTINCT FROM o.currency OR v.note IS DISTINCT FROM o.note"
+        " OR v.ordered_on IS DISTINCT FROM CAST(date(o.created_at) AS TEXT)");
   }
 
   static constexpr int kRows = 5000;
+  const Backend backend = GetParam();
   TempDir dir;
-  std::string url = dir.sqlite_url("e.db");
+  std::string url;
 };
 
 }  // namespace
 
-TEST_F(EngineTest, CopyRunsResumesNothingAndVerifies) {
+TEST_P(EngineTest, CopyRunsResumesNothingAndVerifies) {
   Runner runner(options(copy_set()));
   auto report = runner.run();
   ASSERT_EQ(report.exit_code(), ExitCode::success);
@@ -99,7 +104,7 @@ TEST_F(EngineTest, CopyRunsResumesNothingAndVerifies) {
   EXPECT_EQ(bad.mismatches[0].batch, 5);
 }
 
-TEST_F(EngineTest, RepoMigrationFilesRunEndToEnd) {
+TEST_P(EngineTest, RepoMigrationFilesRunEndToEnd) {
   RunOptions o = options({});
   o.migrations_dir = std::string(ROWSHIFT_SOURCE_DIR) + "/migrations";
   o.batch_size = 700;
@@ -108,13 +113,13 @@ TEST_F(EngineTest, RepoMigrationFilesRunEndToEnd) {
   ASSERT_EQ(report.migrations.size(), 3u);
   EXPECT_EQ(report.migrations[1].batches_total, (kRows + 699) / 700);
   EXPECT_EQ(wrong_rows(), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM orders_v2 WHERE total_with_vat_cents IS NOT"
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2 WHERE total_with_vat_cents IS DISTINCT FROM"
                   " CAST(round(total_cents * 1.2) AS INTEGER)"),
             0)
       << "backfill reached every row";
 }
 
-TEST_F(EngineTest, TransformSplitsRows) {
+TEST_P(EngineTest, TransformSplitsRows) {
   auto people = Migration::schema("0001_people", "CREATE TABLE people (id INTEGER PRIMARY KEY, first TEXT, rest TEXT)");
   auto split = Migration::transform("0002_split")
                    .from("orders")
@@ -136,25 +141,25 @@ TEST_F(EngineTest, TransformSplitsRows) {
   EXPECT_TRUE(runner.verify("0002_split").ok());
 }
 
-TEST_F(EngineTest, UpdateWithCompositeKey) {
+TEST_P(EngineTest, UpdateWithCompositeKey) {
   {
     auto db = open_db(url);
     db->execute_script(
         "CREATE TABLE stock (region TEXT, sku INTEGER, qty INTEGER, flagged INTEGER, PRIMARY KEY (region, sku));"
         "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM s WHERE n < 2345)"
-        " INSERT INTO stock SELECT char(65 + n % 4), n, n % 50, NULL FROM s;");
+        " INSERT INTO stock SELECT " + backend.chr() + "(65 + n % 4), n, n % 50, NULL FROM s;");
   }
   auto upd = Migration::update("0001_flag").table("stock").keys({"region", "sku"}).sql(
-      "UPDATE stock SET flagged = (qty < 10) WHERE {{batch}}");
+      "UPDATE stock SET flagged = CASE WHEN qty < 10 THEN 1 ELSE 0 END WHERE {{batch}}");
   upd.batch_size(500);
   auto report = Runner(options({upd.def()})).run();
   ASSERT_EQ(report.exit_code(), ExitCode::success);
   EXPECT_EQ(report.migrations[0].batches_total, 5);
   EXPECT_EQ(report.migrations[0].rows, 2345);
-  EXPECT_EQ(count("SELECT count(*) FROM stock WHERE flagged IS NULL OR flagged != (qty < 10)"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM stock WHERE flagged IS NULL OR flagged != CASE WHEN qty < 10 THEN 1 ELSE 0 END"), 0);
 }
 
-TEST_F(EngineTest, TransientFaultsAreRetried) {
+TEST_P(EngineTest, TransientFaultsAreRetried) {
   ScopedFaults faults;
   faults.plan().add({"INSERT INTO \"orders_v2\"", ErrorKind::transient, 2});
   auto report = Runner(options(copy_set())).run();
@@ -164,7 +169,7 @@ TEST_F(EngineTest, TransientFaultsAreRetried) {
   EXPECT_EQ(count("SELECT sum(attempts) FROM rowshift_batches"), 5 + 2) << "each retry counted as an attempt";
 }
 
-TEST_F(EngineTest, TransientFaultExhaustsAttempts) {
+TEST_P(EngineTest, TransientFaultExhaustsAttempts) {
   ScopedFaults faults;
   std::int64_t lo = count("SELECT id FROM orders ORDER BY id LIMIT 1 OFFSET 999");  // batch 2 starts after it
   faults.plan().add({"INSERT INTO \"orders_v2\"", ErrorKind::transient, -1, Value(lo)});
@@ -175,7 +180,7 @@ TEST_F(EngineTest, TransientFaultExhaustsAttempts) {
   EXPECT_EQ(count("SELECT attempts FROM rowshift_batches WHERE status = 'failed'"), 4);
 }
 
-TEST_F(EngineTest, PermanentFaultFailsOnlyItsBatchThenRetryFixes) {
+TEST_P(EngineTest, PermanentFaultFailsOnlyItsBatchThenRetryFixes) {
   std::int64_t lo = count("SELECT id FROM orders ORDER BY id LIMIT 1 OFFSET 1999");  // batch 3 starts after it
   {
     ScopedFaults faults;
@@ -201,7 +206,7 @@ TEST_F(EngineTest, PermanentFaultFailsOnlyItsBatchThenRetryFixes) {
   EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), kRows);
 }
 
-TEST_F(EngineTest, FailFastStopsScheduling) {
+TEST_P(EngineTest, FailFastStopsScheduling) {
   ScopedFaults faults;
   faults.plan().add({"INSERT INTO \"orders_v2\"", ErrorKind::permanent, -1});
   RunOptions o = options(copy_set());
@@ -213,7 +218,7 @@ TEST_F(EngineTest, FailFastStopsScheduling) {
   EXPECT_EQ(count("SELECT count(*) FROM rowshift_batches WHERE status = 'pending'"), 4);
 }
 
-TEST_F(EngineTest, ExactlyOnceWhenTheDoneMarkFails) {
+TEST_P(EngineTest, ExactlyOnceWhenTheDoneMarkFails) {
   // The batch's rows are written, then marking it done fails: the whole transaction
   // rolls back and the retry writes the rows once (a duplicate would break the PK).
   ScopedFaults faults;
@@ -226,13 +231,13 @@ TEST_F(EngineTest, ExactlyOnceWhenTheDoneMarkFails) {
   EXPECT_EQ(wrong_rows(), 0);
 }
 
-TEST_F(EngineTest, SeparateStoreUsesIdempotentWrites) {
+TEST_P(EngineTest, SeparateStoreUsesIdempotentWrites) {
   ScopedFaults faults;
   // With the store elsewhere the rows commit first; losing the mark repeats the batch,
   // which the upsert makes harmless.
   faults.plan().add({"SET status = 'done'", ErrorKind::transient, 2});
   RunOptions o = options(copy_set());
-  o.store_url = dir.sqlite_url("store.db");
+  o.store_url = backend.new_database(dir, "store.db");
   auto report = Runner(o).run();
   ASSERT_EQ(report.exit_code(), ExitCode::success);
   EXPECT_EQ(faults.plan().injected(), 2);
@@ -241,7 +246,7 @@ TEST_F(EngineTest, SeparateStoreUsesIdempotentWrites) {
   EXPECT_TRUE(open_db(o.store_url)->table_exists("rowshift_batches"));
 }
 
-TEST_F(EngineTest, GracefulStopThenResumeIncludingRowsAddedAfterPlanning) {
+TEST_P(EngineTest, GracefulStopThenResumeIncludingRowsAddedAfterPlanning) {
   std::atomic<int> ticks{0};
   RunOptions o = options(copy_set());
   o.workers = 2;
@@ -266,9 +271,9 @@ TEST_F(EngineTest, GracefulStopThenResumeIncludingRowsAddedAfterPlanning) {
   EXPECT_EQ(wrong_rows(), 0);
 }
 
-TEST_F(EngineTest, CrossDatabaseSource) {
+TEST_P(EngineTest, CrossDatabaseSource) {
   std::string legacy = dir.sqlite_url("legacy.db");
-  { make_orders(*open_db(legacy), 3000); }
+  { make_orders(*open_db(legacy), 3000); }  // a legacy SQLite file, whatever the target
   { open_db(url)->execute_script("DROP TABLE orders"); }
   auto copy = copy_orders();
   copy.source_db = legacy;
@@ -280,7 +285,7 @@ TEST_F(EngineTest, CrossDatabaseSource) {
   EXPECT_EQ(v.target_rows, 3000);
 }
 
-TEST_F(EngineTest, ChangedDefinitionIsRefusedUntilReset) {
+TEST_P(EngineTest, ChangedDefinitionIsRefusedUntilReset) {
   ASSERT_EQ(Runner(options(copy_set())).run().exit_code(), ExitCode::success);
   auto changed = copy_set();
   changed[1].columns[4].second = "upper(note)";
@@ -297,7 +302,7 @@ TEST_F(EngineTest, ChangedDefinitionIsRefusedUntilReset) {
   EXPECT_EQ(runner.status()[1].state, "pending");
 }
 
-TEST_F(EngineTest, MissingTableOrKeyWritesNothing) {
+TEST_P(EngineTest, MissingTableOrKeyWritesNothing) {
   auto bad = copy_orders();
   bad.source_table = "ordrs";
   try {
@@ -316,3 +321,5 @@ TEST_F(EngineTest, MissingTableOrKeyWritesNothing) {
   EXPECT_THROW(Runner(options({bad_key})).run(), Error);
   EXPECT_FALSE(open_db(url)->table_exists("rowshift_meta"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::ValuesIn(all_backends()), backend_name);

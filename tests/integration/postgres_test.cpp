@@ -1,0 +1,254 @@
+// PostgreSQL-specific behaviour and the cross-database paths: type mapping round trips,
+// SQLSTATEs in failed batches, PostgreSQL -> PostgreSQL and PostgreSQL -> SQLite copies,
+// and the planner and checkpoint store on both backends.
+#include <gtest/gtest.h>
+
+#include "checkpoint/store.hpp"
+#include "db/postgres_database.hpp"
+#include "db/sql.hpp"
+#include "plan/planner.hpp"
+#include "rowshift/rowshift.hpp"
+#include "support/backend.hpp"
+#include "support/sqlite_fixture.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace rowshift;
+using namespace rowshift::testing;
+
+namespace {
+
+RunOptions options_for(const std::string& url, std::vector<MigrationDef> migrations) {
+  RunOptions o;
+  o.db_url = url;
+  o.include_registered = false;
+  o.migrations = std::move(migrations);
+  o.backoff_base = std::chrono::milliseconds(1);
+  o.backoff_cap = std::chrono::milliseconds(5);
+  return o;
+}
+
+std::vector<Values> rows_of(const std::string& url, const std::string& sql) {
+  auto db = db::open_database(url);
+  return db::query_all(*db, sql);
+}
+
+}  // namespace
+
+TEST(Placeholders, QuestionMarksOutsideQuotesBecomeDollars) {
+  EXPECT_EQ(db::to_dollar_placeholders("SELECT ? , '?', \"a?\" -- ?\n, ? /* ? */ ,?"),
+            "SELECT $1 , '?', \"a?\" -- ?\n, $2 /* ? */ ,$3");
+  EXPECT_EQ(db::to_dollar_placeholders("x = 'it''s ?' AND y = ?"), "x = 'it''s ?' AND y = $1");
+}
+
+// Every type of the mapping (docs/types.md) through SQLite -> PostgreSQL -> SQLite.
+TEST(PostgresTypes, RoundTripThroughBothBackends) {
+  TempDir dir;
+  std::string lite = dir.sqlite_url("types.db");
+  std::string pg = new_pg_database();
+  auto s = db::open_database(lite);
+  s->execute_script(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, small INTEGER, big INTEGER, dbl REAL, num TEXT, txt TEXT, bin BLOB,"
+      " flag INTEGER, ts TEXT, tstz TEXT, missing TEXT);"
+      "CREATE TABLE back (id INTEGER PRIMARY KEY, small INTEGER, big INTEGER, dbl REAL, num TEXT, txt TEXT, bin BLOB,"
+      " flag INTEGER, ts TEXT, tstz TEXT, missing TEXT);");
+  Blob blob;
+  blob.bytes = {0, 1, 2, 0x5c, 0x0a, 0x09, 0xfe, 0xff};
+  s->execute("INSERT INTO t VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+             {1, 32767, 9007199254740993LL, 0.1 + 0.2, "12345678901234567890.123456789", "tab\there\nnew \\ line ✓ 李 '\"",
+              blob, 1, "2024-02-29 23:59:59.123456", "2024-02-29 23:59:59.5+00", nullptr});
+  s->execute("INSERT INTO t VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+             {2, -32768, -9223372036854775807LL, -1e300, "-0.000000000000000001", "", Blob{}, 0,
+              "1970-01-01 00:00:00", "1999-12-31 23:00:00+00", nullptr});
+  auto p = db::open_database(pg);
+  p->execute_script(
+      "CREATE TABLE t (id BIGINT PRIMARY KEY, small SMALLINT, big BIGINT, dbl DOUBLE PRECISION, num NUMERIC,"
+      " txt TEXT, bin BYTEA, flag BOOLEAN, ts TIMESTAMP, tstz TIMESTAMPTZ, missing TEXT)");
+
+  std::vector<std::string> cols = {"id", "small", "big", "dbl", "num", "txt", "bin", "flag", "ts", "tstz", "missing"};
+  auto there = Migration::copy("0001_there").source_db(lite).from("t").key("id").to("t");
+  auto back = Migration::copy("0001_back").source_db(pg).from("t").key("id").to("back");
+  for (const auto& c : cols) {
+    there.column(c, c);
+    back.column(c, c);
+  }
+  ASSERT_EQ(Runner(options_for(pg, {there.def()})).run().exit_code(), ExitCode::success);
+  ASSERT_EQ(Runner(options_for(lite, {back.def()})).run().exit_code(), ExitCode::success);
+
+  auto original = rows_of(lite, "SELECT * FROM t ORDER BY id");
+  auto returned = rows_of(lite, "SELECT * FROM back ORDER BY id");
+  ASSERT_EQ(returned.size(), 2u);
+  for (std::size_t r = 0; r < 2; ++r) {
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      const Value& want = original[r][c];
+      const Value& got = returned[r][c];
+      if (cols[c] == "tstz") {
+        EXPECT_TRUE(got.is_text() && got.as_text().rfind(want.as_text().substr(0, 19), 0) == 0) << got.debug_string();
+      } else if (cols[c] == "bin" && want.is_blob() && want.as_blob().bytes.empty()) {
+        EXPECT_TRUE(got.is_blob() && got.as_blob().bytes.empty()) << got.debug_string();
+      } else {
+        EXPECT_EQ(got, want) << "row " << r << " column " << cols[c] << ": " << got.debug_string() << " != "
+                             << want.debug_string();
+      }
+    }
+  }
+  // In PostgreSQL the values have their real types.
+  auto typed = rows_of(pg, "SELECT flag, num::text, big, pg_typeof(num)::text FROM t WHERE id = 1");
+  EXPECT_EQ(typed[0][0].as_int(), 1);
+  EXPECT_EQ(typed[0][1].as_text(), "12345678901234567890.123456789") << "numeric is exact";
+  EXPECT_EQ(typed[0][2].as_int(), 9007199254740993LL);
+}
+
+TEST(PostgresErrors, ConstraintViolationFailsOnlyItsBatchWithSqlstate) {
+  std::string pg = new_pg_database();
+  {
+    auto db = db::open_database(pg);
+    Backend{"postgresql"}.make_orders(*db, 3000);
+    db->execute_script(
+        "CREATE TABLE slim (id BIGINT PRIMARY KEY, amount DOUBLE PRECISION CHECK (amount IS NULL OR amount <> 16.55))");
+  }
+  auto copy = Migration::copy("0001_slim").from("orders").key("id").to("slim").column("id", "id").column("amount", "amount");
+  Runner runner(options_for(pg, {copy.def()}));
+  auto report = runner.run();
+  EXPECT_EQ(report.exit_code(), ExitCode::batches_failed);
+  EXPECT_EQ(report.migrations[0].batches_failed, 1);
+  EXPECT_EQ(report.migrations[0].batches_done, 2);
+  auto st = runner.status("0001_slim");
+  ASSERT_EQ(st[0].errors.size(), 1u);
+  EXPECT_NE(st[0].errors[0].error.find("SQLSTATE 23514"), std::string::npos) << st[0].errors[0].error;
+  EXPECT_NE(st[0].errors[0].error.find("slim_amount_check"), std::string::npos) << st[0].errors[0].error;
+  EXPECT_EQ(st[0].errors[0].attempts, 1) << "a constraint violation is permanent";
+  auto stored = rows_of(pg, "SELECT last_error FROM rowshift_batches WHERE status = 'failed'");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_NE(stored[0][0].as_text().find("23514"), std::string::npos);
+  EXPECT_EQ(rows_of(pg, "SELECT count(*) FROM slim")[0][0].as_int(), 2000);
+}
+
+TEST(PostgresCopies, PostgresToPostgresAndToSqlite) {
+  TempDir dir;
+  std::string src = new_pg_database();
+  std::string dst = new_pg_database();
+  std::string lite = dir.sqlite_url("out.db");
+  { Backend{"postgresql"}.make_orders(*db::open_database(src), 4321); }
+  const std::string ddl = "CREATE TABLE copied (id BIGINT PRIMARY KEY, customer TEXT, amount DOUBLE PRECISION, note TEXT)";
+  auto copy = [&](const std::string& name) {
+    return Migration::copy(name).source_db(src).from("orders").key("id").to("copied")
+        .column("id", "id").column("customer", "customer").column("amount", "amount").column("note", "note");
+  };
+  for (const std::string& target : {dst, lite}) {
+    Runner runner(options_for(target, {Migration::schema("0001_ddl", ddl).def(), copy("0002_copy").def()}));
+    ASSERT_EQ(runner.run().exit_code(), ExitCode::success) << target;
+    auto v = runner.verify("0002_copy");
+    EXPECT_TRUE(v.ok()) << target;
+    EXPECT_EQ(v.target_rows, 4321);
+    auto a = rows_of(src, "SELECT id, customer, amount, note FROM orders ORDER BY id");
+    auto b = rows_of(target, "SELECT id, customer, amount, note FROM copied ORDER BY id");
+    EXPECT_EQ(a, b) << "row by row, " << target;
+  }
+}
+
+TEST(PostgresCopies, SeparateStoreOnPostgresUpsertsIntoSqlite) {
+  TempDir dir;
+  std::string store = new_pg_database();
+  std::string lite = dir.sqlite_url("t.db");
+  { make_orders(*db::open_database(lite), 2500); }
+  auto ddl = Migration::schema("0001_ddl", "CREATE TABLE c (id INTEGER PRIMARY KEY, note TEXT)");
+  auto copy = Migration::copy("0002_c").from("orders").key("id").to("c").column("id", "id").column("note", "note");
+  RunOptions o = options_for(lite, {ddl.def(), copy.def()});
+  o.store_url = store;
+  ASSERT_EQ(Runner(o).run().exit_code(), ExitCode::success);
+  EXPECT_EQ(rows_of(store, "SELECT count(*) FROM rowshift_batches WHERE status = 'done'")[0][0].as_int(), 3);
+  EXPECT_EQ(rows_of(lite, "SELECT count(*) FROM c")[0][0].as_int(), 2500);
+}
+
+// The planner on both backends, including more than one keyset page of keys.
+class PlannerConformance : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(PlannerConformance, SparseTextCompositeEmptySingle) {
+  TempDir dir;
+  const Backend& b = GetParam();
+  auto db = db::open_database(b.new_database(dir, "p.db"));
+  db->execute_script(
+      "CREATE TABLE nums (id BIGINT PRIMARY KEY);"
+      "CREATE TABLE words (w TEXT PRIMARY KEY);"
+      "CREATE TABLE pairs (a TEXT, b BIGINT, PRIMARY KEY (a, b));"
+      "CREATE TABLE empty (id BIGINT PRIMARY KEY);"
+      "CREATE TABLE one (id BIGINT PRIMARY KEY);"
+      "INSERT INTO one VALUES (7);"
+      "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 23456)"
+      " INSERT INTO nums SELECT n * n FROM s;"
+      "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1500)"
+      " INSERT INTO words SELECT 'w' || (n * 7919 % 100000) || 'ü' FROM s;"
+      "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1234)"
+      " INSERT INTO pairs SELECT " + b.chr() + "(65 + n % 5), n / 5 FROM s;");
+  auto check = [&](const std::string& table, std::vector<std::string> key, int size, std::int64_t rows) {
+    auto p = plan::plan_batches(*db, {table, key, "", size});
+    EXPECT_EQ(p.rows, rows) << table;
+    EXPECT_EQ(static_cast<std::int64_t>(p.batches.size()), (rows + size - 1) / size) << table;
+    std::int64_t total = 0;
+    for (const auto& batch : p.batches) {
+      std::string sql = "SELECT count(*) FROM " + db::quote_ident(table) + " WHERE " +
+                        db::range_predicate(key, batch.range.has_lo(), batch.range.has_hi());
+      std::int64_t n = db::query_row(*db, sql, batch.range.params())[0].as_int();
+      if (batch.number < static_cast<std::int64_t>(p.batches.size())) EXPECT_EQ(n, size) << table;
+      total += n;
+    }
+    EXPECT_EQ(total, rows) << table << ": every row in exactly one batch";
+  };
+  check("nums", {"id"}, 1000, 23456);
+  check("words", {"w"}, 100, 1500);
+  check("pairs", {"a", "b"}, 100, 1234);
+  check("empty", {"id"}, 1000, 0);
+  check("one", {"id"}, 1000, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PlannerConformance, ::testing::ValuesIn(all_backends()), backend_name);
+
+// Checkpoint store transitions on both backends.
+class StoreConformance : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(StoreConformance, ClaimDoneFailRetryReset) {
+  TempDir dir;
+  auto db = db::open_database(GetParam().new_database(dir, "s.db"));
+  checkpoint::CheckpointStore store(*db);
+  EXPECT_FALSE(store.exists());
+  store.ensure_schema();
+  checkpoint::MigrationRecord rec{"m", "copy", "abc", "running", 10, 0, 30};
+  std::vector<plan::Batch> batches(3);
+  for (int i = 0; i < 3; ++i) {
+    batches[i].number = i + 1;
+    if (i > 0) batches[i].range.lo = {Value(i * 10), Value("k")};
+    if (i < 2) batches[i].range.hi = {Value((i + 1) * 10), Value("k")};
+  }
+  {
+    db::Transaction tx(*db);
+    store.record_start(rec, batches);
+    tx.commit();
+  }
+  EXPECT_EQ(store.migration("m")->total_batches, 3);
+  EXPECT_EQ(store.batches("m", "pending")[1].range.lo[1].as_text(), "k");
+  EXPECT_TRUE(store.claim("m", 1, "h:1", 60));
+  EXPECT_FALSE(store.claim("m", 1, "h:2", 60));
+  EXPECT_TRUE(store.mark_done("m", 1, "h:1", 10, 3));
+  EXPECT_TRUE(store.claim("m", 2, "h:1", 60));
+  store.mark_failed("m", 2, "h:1", "boom");
+  EXPECT_TRUE(store.claim("m", 3, "h:9", -1));
+  EXPECT_TRUE(store.claim("m", 3, "h:2", 60)) << "expired lease taken over";
+  auto c = store.counts("m");
+  EXPECT_EQ(c.done, 1);
+  EXPECT_EQ(c.failed, 1);
+  EXPECT_EQ(c.running, 1);
+  EXPECT_EQ(c.rows, 10);
+  EXPECT_EQ(store.batches("m", "failed")[0].last_error, "boom");
+  EXPECT_EQ(store.retry_failed("m"), 1);
+  db->execute("UPDATE rowshift_meta SET value = '2' WHERE key = 'schema_version'");
+  EXPECT_THROW(store.ensure_schema(), Error);
+  db->execute("UPDATE rowshift_meta SET value = '1' WHERE key = 'schema_version'");
+  {
+    db::Transaction tx(*db);
+    EXPECT_TRUE(store.reset("m"));
+    tx.commit();
+  }
+  EXPECT_FALSE(store.migration("m").has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(all_backends()), backend_name);
