@@ -25,6 +25,7 @@ if [[ "${ROWSHIFT_SANITIZERS:-1}" != 0 ]]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
   build build-asan -DCMAKE_BUILD_TYPE=Debug -DROWSHIFT_SANITIZE=address
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LSAN_OPTIONS=suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0 \
     ROWSHIFT_KILLS=3 ROWSHIFT_KILL_ROWS=100000 \
     ctest --test-dir build-asan -j "$jobs" --output-on-failure
 

@@ -156,12 +156,21 @@ class PostgresDatabase final : public Database {
   }
 
   void begin() override {
-    ensure_connected();
-    try {
-      tx_ = std::make_unique<pqxx::work>(*conn_);
-    } catch (...) {
-      tx_.reset();
-      rethrow_classified();
+    // Nothing has run in the transaction yet, so a connection found dead here (an idle
+    // connection cut by pg_terminate_backend or a restart) is replaced once at once.
+    for (int attempt = 0;; ++attempt) {
+      ensure_connected();
+      try {
+        tx_ = std::make_unique<pqxx::work>(*conn_);
+        return;
+      } catch (const pqxx::broken_connection&) {
+        tx_.reset();
+        broken_ = true;
+        if (attempt > 0) rethrow_classified();
+      } catch (...) {
+        tx_.reset();
+        rethrow_classified();
+      }
     }
   }
   void commit() override {
