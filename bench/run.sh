@@ -30,6 +30,7 @@ RS="$root/build-release/rowshift"
 TM="/usr/bin/time -f maxrss_kb=%M"
 command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 
+mkdir -p "$BENCH_DIR"
 ensure_tools
 pg_start
 mkdir -p "$RESULTS_DIR"
