@@ -37,6 +37,7 @@ struct Progress {
   std::int64_t rows_before = 0;      // rows done by earlier runs
   double seconds = 0;                // since this run of the migration started
   std::int64_t retries = 0;
+  std::string breaker;               // "" while every circuit breaker is closed
   bool finished = false;
 };
 
@@ -56,10 +57,20 @@ struct RunOptions {
   double max_rows_per_second = 0;            // 0 = unthrottled
   std::chrono::seconds lease{600};           // a running batch older than this is re-taken
 
+  // Circuit breaker, one per database endpoint: opens after this many consecutive
+  // transient failures, lets one probe through after the cool-down; an outage longer
+  // than max_outage stops the run (exit code interrupted, resumable).
+  int breaker_threshold = 5;
+  std::chrono::milliseconds breaker_cooldown{30000};
+  std::chrono::milliseconds max_outage{600000};
+
   // Called on the calling thread about ten times a second while batches run.
   std::function<void(const Progress&)> on_progress;
   // Polled on the calling thread; returning true stops the run gracefully (signals).
   std::function<bool()> should_stop;
+  // Events for people (breaker opened/closed, outage), on the calling thread. They are
+  // also written to the store's event log (rowshift_events) when it can be reached.
+  std::function<void(const std::string& event)> on_event;
 };
 
 struct MigrationReport {
@@ -75,6 +86,7 @@ struct MigrationReport {
 struct RunReport {
   std::vector<MigrationReport> migrations;
   bool interrupted = false;
+  std::string stop_reason;  // why an interrupted run stopped (signal, outage)
   ExitCode exit_code() const;
 };
 
@@ -105,6 +117,11 @@ struct MigrationStatus {
   double rows_per_second = 0;
   std::string started_at, finished_at;
   std::vector<BatchError> errors;  // failed batches (at most 20)
+  struct Event {
+    std::string at, endpoint, event, detail;
+  };
+  std::vector<Event> events;       // newest first (at most 10)
+  std::string breaker;             // last breaker state logged: closed | open | half-open
 };
 
 struct RangeMismatch {

@@ -3,8 +3,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 #include "checkpoint/key_codec.hpp"
@@ -25,12 +27,17 @@ std::string hostname() {
 }
 
 // An owner of this host whose process is gone cannot be working on its batches.
-bool owner_is_dead_local_process(const std::string& owner) {
-  auto colon = owner.rfind(':');
-  if (colon == std::string::npos || owner.substr(0, colon) != hostname()) return false;
-  pid_t pid = static_cast<pid_t>(std::atoll(owner.c_str() + colon + 1));
+// Owners are "host:pid:runner". A process of this host that no longer exists cannot be
+// working on its batches; nor can an earlier runner of this very process (one process
+// runs one Runner per migration at a time).
+bool owner_is_gone(const std::string& owner, const std::string& self) {
+  auto last = owner.rfind(':');
+  if (last == std::string::npos || last == 0) return false;
+  auto mid = owner.rfind(':', last - 1);
+  if (mid == std::string::npos || owner.substr(0, mid) != hostname()) return false;
+  pid_t pid = static_cast<pid_t>(std::atoll(owner.c_str() + mid + 1));
   if (pid <= 0) return false;
-  if (pid == getpid()) return false;
+  if (pid == getpid()) return owner != self;
   return kill(pid, 0) != 0 && errno == ESRCH;
 }
 
@@ -58,7 +65,23 @@ const char* kMigrationColumns =
 
 }  // namespace
 
-std::string this_owner() { return hostname() + ":" + std::to_string(getpid()); }
+std::string new_owner() {
+  static std::atomic<int> runners{0};
+  return hostname() + ":" + std::to_string(getpid()) + ":" + std::to_string(++runners);
+}
+
+std::string now_utc_us() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  char out[80];
+  std::snprintf(out, sizeof out, "%s.%06lldZ", buf, static_cast<long long>(us));
+  return out;
+}
 
 std::string now_utc() {
   std::time_t t = std::time(nullptr);
@@ -71,49 +94,84 @@ std::string now_utc() {
 
 bool CheckpointStore::exists() { return db_.table_exists("rowshift_meta"); }
 
-void CheckpointStore::check_version() {
+namespace {
+
+// Upgrade steps: kSchemaSteps[v] takes a store from version v to v + 1. A new store runs
+// them all; an older one only those it lacks. Append, never edit: released stores have
+// run the old steps.
+const char* const kSchemaSteps[] = {
+    // 0 -> 1: the checkpoint tables.
+    "CREATE TABLE IF NOT EXISTS rowshift_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS rowshift_migrations ("
+    " name TEXT PRIMARY KEY, kind TEXT NOT NULL, checksum TEXT NOT NULL, status TEXT NOT NULL,"
+    " batch_size INTEGER, total_batches INTEGER NOT NULL DEFAULT 0, planned_rows INTEGER NOT NULL DEFAULT 0,"
+    " elapsed_seconds DOUBLE PRECISION NOT NULL DEFAULT 0, started_at TEXT, finished_at TEXT);"
+    "CREATE TABLE IF NOT EXISTS rowshift_batches ("
+    " migration TEXT NOT NULL, batch_no BIGINT NOT NULL, lo_key TEXT, hi_key TEXT, status TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0, rows_written BIGINT, last_error TEXT, owner TEXT,"
+    " lease_until BIGINT, started_at TEXT, finished_at TEXT, duration_ms BIGINT,"
+    " PRIMARY KEY (migration, batch_no));"
+    "CREATE INDEX IF NOT EXISTS rowshift_batches_by_status ON rowshift_batches (migration, status, batch_no);",
+    // 1 -> 2: the event log (breaker transitions, stops, outages).
+    "CREATE TABLE IF NOT EXISTS rowshift_events (at TEXT NOT NULL, migration TEXT, endpoint TEXT,"
+    " event TEXT NOT NULL, detail TEXT);"
+    "CREATE INDEX IF NOT EXISTS rowshift_events_by_migration ON rowshift_events (migration, at);",
+};
+static_assert(sizeof(kSchemaSteps) / sizeof(kSchemaSteps[0]) == kSchemaVersion);
+
+}  // namespace
+
+int CheckpointStore::version() {
+  if (!exists()) return 0;
   Values r = db::query_row(db_, "SELECT value FROM rowshift_meta WHERE key = 'schema_version'");
-  if (r.empty()) {
+  if (r.empty() || !r[0].is_text()) {
     throw Error(ErrorKind::config, "checkpoint store in " + db_.url().redacted() +
-                                       " has no schema_version row in rowshift_meta");
+                                       " has no schema_version row in rowshift_meta (corrupted store?)");
   }
-  int version = std::atoi(r[0].as_text().c_str());
-  if (version > kSchemaVersion) {
+  return std::atoi(r[0].as_text().c_str());
+}
+
+void CheckpointStore::check_version() {
+  int v = version();
+  if (v > kSchemaVersion) {
     throw Error(ErrorKind::config, "checkpoint store in " + db_.url().redacted() + " has schema version " +
-                                       std::to_string(version) + ", newer than this rowshift's " +
+                                       std::to_string(v) + ", newer than this rowshift's " +
                                        std::to_string(kSchemaVersion) + "; upgrade rowshift");
   }
 }
 
 void CheckpointStore::ensure_schema() {
-  if (exists()) {
-    check_version();
-    return;
-  }
+  check_version();
+  if (version() == kSchemaVersion) return;
   db::Transaction tx(db_);
   ensure_schema_in_transaction();
   tx.commit();
 }
 
 void CheckpointStore::ensure_schema_in_transaction() {
-  if (exists()) {
-    check_version();
-    return;
-  }
-  db_.execute_script(
-      "CREATE TABLE IF NOT EXISTS rowshift_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS rowshift_migrations ("
-      " name TEXT PRIMARY KEY, kind TEXT NOT NULL, checksum TEXT NOT NULL, status TEXT NOT NULL,"
-      " batch_size INTEGER, total_batches INTEGER NOT NULL DEFAULT 0, planned_rows INTEGER NOT NULL DEFAULT 0,"
-      " elapsed_seconds DOUBLE PRECISION NOT NULL DEFAULT 0, started_at TEXT, finished_at TEXT);"
-      "CREATE TABLE IF NOT EXISTS rowshift_batches ("
-      " migration TEXT NOT NULL, batch_no BIGINT NOT NULL, lo_key TEXT, hi_key TEXT, status TEXT NOT NULL,"
-      " attempts INTEGER NOT NULL DEFAULT 0, rows_written BIGINT, last_error TEXT, owner TEXT,"
-      " lease_until BIGINT, started_at TEXT, finished_at TEXT, duration_ms BIGINT,"
-      " PRIMARY KEY (migration, batch_no));"
-      "CREATE INDEX IF NOT EXISTS rowshift_batches_by_status ON rowshift_batches (migration, status, batch_no);");
-  db_.execute("INSERT INTO rowshift_meta (key, value) VALUES ('schema_version', ?)",
-              {std::to_string(kSchemaVersion)});
+  check_version();
+  int v = version();
+  if (v == kSchemaVersion) return;
+  for (int step = v; step < kSchemaVersion; ++step) db_.execute_script(kSchemaSteps[step]);
+  db_.execute("DELETE FROM rowshift_meta WHERE key = 'schema_version'");
+  db_.execute("INSERT INTO rowshift_meta (key, value) VALUES ('schema_version', ?)", {std::to_string(kSchemaVersion)});
+}
+
+void CheckpointStore::add_event(const std::string& migration, const std::string& endpoint, const std::string& event,
+                                const std::string& detail) {
+  db_.execute("INSERT INTO rowshift_events (at, migration, endpoint, event, detail) VALUES (?, ?, ?, ?, ?)",
+              {now_utc_us(), migration, endpoint, event, detail});
+}
+
+std::vector<EventRecord> CheckpointStore::events(const std::string& migration, int limit) {
+  std::vector<EventRecord> out;
+  if (version() < 2) return out;
+  db_.query("SELECT at, endpoint, event, detail FROM rowshift_events WHERE migration = ? ORDER BY at DESC LIMIT ?",
+            {migration, limit}, [&](Values& r) {
+              out.push_back({text_or_empty(r[0]), text_or_empty(r[1]), text_or_empty(r[2]), text_or_empty(r[3])});
+              return true;
+            });
+  return out;
 }
 
 std::optional<MigrationRecord> CheckpointStore::migration(const std::string& name) {
@@ -176,13 +234,13 @@ std::vector<BatchRecord> CheckpointStore::batches(const std::string& name, const
   return out;
 }
 
-std::int64_t CheckpointStore::release_dead(const std::string& name) {
+std::int64_t CheckpointStore::release_dead(const std::string& name, const std::string& self) {
   std::vector<std::pair<std::int64_t, std::string>> running;
   db_.query("SELECT batch_no, owner, lease_until FROM rowshift_batches WHERE migration = ? AND status = 'running'",
             {name}, [&](Values& r) {
               std::string owner = text_or_empty(r[1]);
               bool expired = int_or_zero(r[2]) < now_epoch();
-              if (expired || owner_is_dead_local_process(owner)) running.emplace_back(r[0].as_int(), owner);
+              if (expired || owner_is_gone(owner, self)) running.emplace_back(r[0].as_int(), owner);
               return true;
             });
   for (const auto& [number, owner] : running) {

@@ -1,9 +1,11 @@
 // CheckpointStore: the rowshift_* tables that make a run resumable.
 //
 //   rowshift_meta        key/value; schema_version says which layout the tables have
+//                        (older stores are upgraded in place, newer ones refused)
 //   rowshift_migrations  one row per started migration: kind, checksum, status, plan size
 //   rowshift_batches     one row per planned batch: key range, status, attempts, rows,
 //                        last error, owner and lease while running
+//   rowshift_events      the event log: breaker transitions, stops, outages
 //
 // Batch states: pending -> running (claimed, with owner and lease) -> done | failed.
 // A claim is a conditional UPDATE, so two runners never hold the same batch. The
@@ -22,7 +24,7 @@
 
 namespace rowshift::checkpoint {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct MigrationRecord {
   std::string name, kind, checksum, status;
@@ -38,6 +40,10 @@ struct BatchRecord {
   int attempts = 0;
   std::int64_t rows = 0;
   std::string last_error;
+};
+
+struct EventRecord {
+  std::string at, endpoint, event, detail;
 };
 
 struct BatchCounts {
@@ -59,6 +65,13 @@ class CheckpointStore {
   void ensure_schema_in_transaction();
   // Throws Error(config) when the stored schema version is newer than this build's.
   void check_version();
+  // The stored schema version; 0 when there is no store yet.
+  int version();
+
+  void add_event(const std::string& migration, const std::string& endpoint, const std::string& event,
+                 const std::string& detail);
+  // Newest first.
+  std::vector<EventRecord> events(const std::string& migration, int limit);
 
   std::optional<MigrationRecord> migration(const std::string& name);
   std::vector<MigrationRecord> migrations();
@@ -70,8 +83,9 @@ class CheckpointStore {
   // Batches in the given state, in batch order.
   std::vector<BatchRecord> batches(const std::string& name, const std::string& status);
   // Puts `running` batches back to pending when their lease has expired or their owner
-  // is a process of this host that no longer exists. Returns how many.
-  std::int64_t release_dead(const std::string& name);
+  // is gone: a process of this host that no longer exists, or an earlier runner of this
+  // process (self is the caller's owner id). Returns how many.
+  std::int64_t release_dead(const std::string& name, const std::string& self);
 
   // Claims batch `number` for owner: pending, or running but owned by owner or expired.
   // Increments attempts. Returns false when another runner holds it or it is finished.
@@ -96,8 +110,9 @@ class CheckpointStore {
   db::Database& db_;
 };
 
-// "host:pid" of this process: the owner written into claimed batches.
-std::string this_owner();
+// A new owner id, "host:pid:n", for one runner: written into the batches it claims.
+std::string new_owner();
 std::string now_utc();
+std::string now_utc_us();
 
 }  // namespace rowshift::checkpoint

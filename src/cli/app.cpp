@@ -24,6 +24,9 @@ struct Flags {
   int max_attempts = 3;
   int backoff_cap_ms = 5000;
   double max_rate = 0;
+  int breaker_threshold = 5;
+  double breaker_cooldown = 30;
+  double max_outage = 600;
   bool fail_fast = false;
   bool json = false;
   bool yes = false;
@@ -54,6 +57,9 @@ RunOptions options_from(const Flags& f) {
   o.backoff_cap = std::chrono::milliseconds(f.backoff_cap_ms);
   o.max_rows_per_second = f.max_rate;
   o.fail_fast = f.fail_fast;
+  o.breaker_threshold = f.breaker_threshold;
+  o.breaker_cooldown = std::chrono::milliseconds(static_cast<long long>(f.breaker_cooldown * 1000));
+  o.max_outage = std::chrono::milliseconds(static_cast<long long>(f.max_outage * 1000));
   return o;
 }
 
@@ -69,6 +75,14 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--max-rate", f.max_rate, "throttle to about this many rows/s (default: unthrottled)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--fail-fast", f.fail_fast, "stop scheduling batches at the first failed one");
+  cmd->add_option("--breaker-threshold", f.breaker_threshold,
+                  "consecutive transient failures that open a database's circuit breaker (default 5)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--breaker-cooldown", f.breaker_cooldown, "seconds an open breaker waits before a probe (default 30)")
+      ->check(CLI::Range(0.01, 86400.0));
+  cmd->add_option("--max-outage", f.max_outage,
+                  "seconds a database may stay unreachable before the run stops, resumable (default 600)")
+      ->check(CLI::Range(0.1, 604800.0));
 }
 
 }  // namespace
@@ -127,6 +141,10 @@ int cli_main(int argc, char** argv) {
       opt.on_progress = [&](const Progress& p) { progress->update(p); };
     }
     opt.should_stop = [] { return cli::SignalGuard::stop_requested(); };
+    opt.on_event = [&](const std::string& event) {
+      if (progress) std::fputc('\n', stderr);  // keep the event off the progress line
+      std::fprintf(stderr, "rowshift: %s\n", event.c_str());
+    };
     Runner runner(opt);
     if (plan->parsed()) {
       cli::print_plan(stdout, runner.plan(f.name));

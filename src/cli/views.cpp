@@ -42,7 +42,10 @@ void print_run(std::FILE* out, const RunReport& report) {
                    static_cast<long long>(m.batches_failed), m.name.c_str(), m.name.c_str());
     }
   }
-  if (report.interrupted) std::fprintf(out, "interrupted: run the same command again to resume\n");
+  if (report.interrupted) {
+    std::fprintf(out, "interrupted%s: run the same command again to resume\n",
+                 report.stop_reason.empty() ? "" : (" (" + report.stop_reason + ")").c_str());
+  }
 }
 
 void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
@@ -53,6 +56,12 @@ void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
     std::fprintf(out, "%-32s %-9s %-11s %21s %7s %12s %10s\n", s.name.c_str(), to_string(s.kind), s.state.c_str(),
                  batches.c_str(), with_commas(s.batches_failed).c_str(), with_commas(s.rows).c_str(),
                  s.rows_per_second > 0 ? report::human_rate(s.rows_per_second).c_str() : "-");
+    for (const auto& e : s.events) {
+      if (e.event.rfind("breaker ", 0) == 0 && e.event != "breaker closed") {
+        std::fprintf(out, "  %s %s (%s): %s\n", e.at.c_str(), e.event.c_str(), e.endpoint.c_str(), e.detail.c_str());
+        break;  // the latest breaker trouble is enough here; --json has the log
+      }
+    }
     for (const auto& e : s.errors) {
       std::fprintf(out, "  batch %lld %s, %d attempts: %s\n", static_cast<long long>(e.batch), e.range.c_str(),
                    e.attempts, e.error.c_str());
@@ -66,6 +75,10 @@ void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
 void print_status_json(std::FILE* out, const std::vector<MigrationStatus>& status) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& s : status) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : s.events) {
+      events.push_back({{"at", e.at}, {"endpoint", e.endpoint}, {"event", e.event}, {"detail", e.detail}});
+    }
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : s.errors) {
       errors.push_back({{"batch", e.batch}, {"range", e.range}, {"attempts", e.attempts}, {"error", e.error}});
@@ -82,6 +95,8 @@ void print_status_json(std::FILE* out, const std::vector<MigrationStatus>& statu
                    {"rows_per_second", s.rows_per_second},
                    {"started_at", s.started_at},
                    {"finished_at", s.finished_at},
+                   {"breaker", s.breaker},
+                   {"events", events},
                    {"errors", errors}});
   }
   std::string text = nlohmann::json{{"migrations", arr}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -42,6 +42,12 @@ class Database {
   virtual void commit() = 0;
   virtual void rollback() = 0;
 
+  // Inside a transaction: waits until no other runner is in its own setup section
+  // (first-time schema steps, storing a plan), held until the transaction ends. SQLite's
+  // BEGIN IMMEDIATE already holds the database's write lock; PostgreSQL takes an
+  // advisory transaction lock.
+  virtual void lock_setup() {}
+
   virtual bool table_exists(const std::string& table) = 0;
   virtual std::vector<std::string> table_columns(const std::string& table) = 0;
 

@@ -192,6 +192,10 @@ class PostgresDatabase final : public Database {
     tx_.reset();
   }
 
+  void lock_setup() override {
+    execute("SELECT pg_advisory_xact_lock(7349187209387)");  // any constant unique to rowshift
+  }
+
   bool table_exists(const std::string& table) override {
     Values r = query_row(*this, "SELECT to_regclass(quote_ident(?)) IS NOT NULL", {table});
     return !r.empty() && r[0].as_int() == 1;

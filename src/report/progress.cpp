@@ -32,6 +32,7 @@ std::string ProgressPrinter::line(const Progress& p, int bar_width) {
   s += "  ETA " + (complete ? std::string("0:00") : clock(eta));
   s += "  failed " + std::to_string(p.batches_failed);
   if (p.retries) s += "  retries " + std::to_string(p.retries);
+  if (!p.breaker.empty()) s += "  breaker: " + p.breaker;
   return s;
 }
 

@@ -3,6 +3,7 @@
 // The calling thread is the coordinator: it feeds batches into the pool's bounded queue,
 // collects outcomes from the results channel, reports progress and decides when to stop.
 // Workers never print; each owns its connections (indexed by worker number).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -12,6 +13,7 @@
 #include "exec/worker_pool.hpp"
 #include "migrate/batch_executor.hpp"
 #include "run/context.hpp"
+#include "run/guarded_database.hpp"
 
 namespace rowshift {
 namespace {
@@ -26,12 +28,34 @@ struct BatchOutcome {
   std::string error;
 };
 
+// Asked of a database to tell "the database is down" from "this batch keeps failing".
+constexpr const char* kPing = "SELECT 1 AS rowshift_ping";
+
 // A batch whose claim another runner took over while we worked on it.
 struct ClaimLost {};
 
 struct WorkerState {
   std::unique_ptr<db::Database> target, source, store;
+  std::vector<exec::CircuitBreaker*> breakers;  // of the endpoints above
   std::mt19937_64 rng{std::random_device{}()};
+  bool breaker_engaged() const {
+    for (auto* b : breakers) {
+      if (b->state() != exec::CircuitBreaker::State::closed) return true;
+    }
+    return false;
+  }
+  // Pings every connection (through its breaker). False when one fails transiently.
+  bool endpoints_answer() const {
+    for (db::Database* db : {target.get(), source.get(), store.get()}) {
+      if (!db) continue;
+      try {
+        db->query(kPing, {}, [](Values&) { return false; });
+      } catch (const Error& e) {
+        if (e.transient()) return false;
+      }
+    }
+    return true;
+  }
   migrate::Connections connections() const {
     migrate::Connections c;
     c.target = target.get();
@@ -43,26 +67,29 @@ struct WorkerState {
 
 class BatchTask {
  public:
-  BatchTask(const MigrationDef& def, const RunOptions& opt, const Runner::Impl& ctx, std::stop_token stop,
+  BatchTask(const MigrationDef& def, const RunOptions& opt, Runner::Impl& ctx, std::stop_token stop,
             std::atomic<bool>& halted, exec::Channel<BatchOutcome>& results)
       : def_(def), opt_(opt), ctx_(ctx), stop_(std::move(stop)), halted_(halted), results_(results),
-        policy_(opt.max_attempts, opt.backoff_base, opt.backoff_cap), owner_(checkpoint::this_owner()) {}
+        policy_(opt.max_attempts, opt.backoff_base, opt.backoff_cap), owner_(ctx.owner) {}
 
   void run(WorkerState& ws, const checkpoint::BatchRecord& batch) const {
     BatchOutcome out;
     out.number = batch.number;
     if (stop_.stop_requested() || halted_) return finish(out, BatchOutcome::cancelled);
-    try {
-      open(ws);
-    } catch (const std::exception& e) {
-      out.error = context(batch) + e.what();
-      return finish(out, BatchOutcome::failed);
-    }
-    auto c = ws.connections();
-    checkpoint::CheckpointStore store(*c.store);
+    std::unique_ptr<checkpoint::CheckpointStore> store_holder;
+    auto store = [&]() -> checkpoint::CheckpointStore& { return *store_holder; };
+    migrate::Connections c;
+    // Attempts lost to an unreachable database do not count, but only for as long as
+    // an outage may last: past that, transient errors fail the batch as usual.
+    const auto give_up_excusing = Clock::now() + opt_.max_outage;
     for (int attempt = 1;; ++attempt) {
       try {
-        if (!store.claim(def_.name, batch.number, owner_, static_cast<int>(opt_.lease.count()))) {
+        if (!store_holder) {
+          open(ws);
+          c = ws.connections();
+          store_holder = std::make_unique<checkpoint::CheckpointStore>(*c.store);
+        }
+        if (!store().claim(def_.name, batch.number, owner_, static_cast<int>(opt_.lease.count()))) {
           return finish(out, BatchOutcome::lost);
         }
         auto t0 = Clock::now();
@@ -70,11 +97,11 @@ class BatchTask {
         std::function<void(std::int64_t)> mark;
         if (c.same_store()) {
           mark = [&](std::int64_t rows) {
-            if (!store.mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
+            if (!store().mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
           };
         }
         out.rows = migrate::run_batch(def_, batch.range, c, mark);
-        if (!c.same_store() && !store.mark_done(def_.name, batch.number, owner_, out.rows, ms())) {
+        if (!c.same_store() && !store().mark_done(def_.name, batch.number, owner_, out.rows, ms())) {
           return finish(out, BatchOutcome::lost);
         }
         return finish(out, BatchOutcome::done);
@@ -82,28 +109,67 @@ class BatchTask {
         return finish(out, BatchOutcome::lost);
       } catch (const Error& e) {
         std::string msg = context(batch) + e.what();
+        if (e.kind() == ErrorKind::cancelled) {  // stop requested, or --max-outage passed
+          if (store_holder) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+          return finish(out, BatchOutcome::cancelled);
+        }
+        const bool excusable = e.transient() && Clock::now() < give_up_excusing;
+        if (excusable && ws.breaker_engaged()) {
+          // The endpoint is down, not the batch: the attempt does not count, and the
+          // breaker (not a backoff) paces the next one.
+          --attempt;
+          ++out.retries;
+          continue;
+        }
+        if (excusable && !policy_.should_retry(e, attempt) && !ws.endpoints_answer()) {
+          // Out of attempts, but the database does not even answer a ping: it is
+          // failing, not this batch. Keep the last attempt and let the breaker (or the
+          // outage limit) decide, rather than mark the batch failed.
+          --attempt;
+          ++out.retries;
+          if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
+          if (store_holder) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+          return finish(out, BatchOutcome::cancelled);
+        }
         if (policy_.should_retry(e, attempt)) {
           ++out.retries;
-          best_effort([&] { store.note_error(def_.name, batch.number, "attempt " + std::to_string(attempt) + ": " + msg); });
+          if (store_holder) {
+            best_effort([&] { store().note_error(def_.name, batch.number, "attempt " + std::to_string(attempt) + ": " + msg); });
+          }
           if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
-          best_effort([&] { store.release(def_.name, batch.number, owner_); });
+          if (store_holder) best_effort([&] { store().release(def_.name, batch.number, owner_); });
           return finish(out, BatchOutcome::cancelled);
         }
         out.error = msg;
       } catch (const std::exception& e) {
         out.error = context(batch) + e.what();
       }
-      best_effort([&] { store.mark_failed(def_.name, batch.number, owner_, out.error); });
+      if (store_holder) best_effort([&] { store().mark_failed(def_.name, batch.number, owner_, out.error); });
       return finish(out, BatchOutcome::failed);
     }
   }
 
  private:
+  // Opens the worker's connections, each behind its endpoint's breaker. The coordinator
+  // has reached every endpoint already, so a failure here is an outage (transient).
   void open(WorkerState& ws) const {
-    if (ws.target) return;
-    ws.target = db::open_database(ctx_.target_url);
-    if (!ctx_.source_is_target(def_)) ws.source = ctx_.open_source(def_);
-    if (!ctx_.store_is_target) ws.store = db::open_database(ctx_.store_url);
+    if (!ws.target) ws.target = open_guarded(ctx_.target_url, ws);
+    if (!ctx_.source_is_target(def_) && !ws.source) ws.source = open_guarded(ctx_.source_url(def_), ws);
+    if (!ctx_.store_is_target && !ws.store) ws.store = open_guarded(ctx_.store_url, ws);
+  }
+  std::unique_ptr<db::Database> open_guarded(const db::DbUrl& url, WorkerState& ws) const {
+    exec::CircuitBreaker& breaker = *ctx_.breakers.at(url.identity());  // created by the coordinator
+    breaker.before_call(stop_);
+    std::unique_ptr<db::Database> db;
+    try {
+      db = db::open_database(url);
+    } catch (const Error& e) {
+      breaker.on_transient_failure();
+      throw Error(ErrorKind::transient, e.what());
+    }
+    breaker.on_success();
+    if (std::find(ws.breakers.begin(), ws.breakers.end(), &breaker) == ws.breakers.end()) ws.breakers.push_back(&breaker);
+    return std::make_unique<GuardedDatabase>(std::move(db), breaker, stop_);
   }
   std::string context(const checkpoint::BatchRecord& b) const {
     return "batch " + std::to_string(b.number) + " of " + def_.name + " " + b.range.describe() + ": ";
@@ -123,7 +189,7 @@ class BatchTask {
 
   const MigrationDef& def_;
   const RunOptions& opt_;
-  const Runner::Impl& ctx_;
+  Runner::Impl& ctx_;
   std::stop_token stop_;
   std::atomic<bool>& halted_;  // --fail-fast: set by the first failure; queued batches must not start
   exec::Channel<BatchOutcome>& results_;
@@ -149,6 +215,11 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   progress.rows_before = before.rows;
   progress.rows_estimated = rec.planned_rows;
 
+  // Breakers exist before any worker looks one up (workers never insert).
+  breaker_for(target_url);
+  breaker_for(source_url(def));
+  breaker_for(store_url);
+
   exec::Channel<BatchOutcome> results;
   std::vector<WorkerState> workers(static_cast<std::size_t>(opt.workers));
   std::atomic<bool> halted{false};
@@ -162,6 +233,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
     exec::WorkerPool pool(opt.workers, static_cast<std::size_t>(opt.workers));
     while (next < pending.size() || in_flight > 0) {
       if (opt.should_stop && opt.should_stop()) stop.request_stop();
+      if (outage_exceeded()) stop.request_stop();  // waiting workers give their batches back
       if (stop.stop_requested()) stop_scheduling = true;
       double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
       bool throttled = opt.max_rows_per_second > 0 &&
@@ -201,19 +273,34 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
         }
       }
       auto now = Clock::now();
-      if (opt.on_progress && now - last_progress >= std::chrono::milliseconds(100)) {
+      if (now - last_progress >= std::chrono::milliseconds(100)) {
         last_progress = now;
+        flush_events(def.name);
         progress.seconds = std::chrono::duration<double>(now - t0).count();
-        opt.on_progress(progress);
+        progress.breaker = breaker_summary();
+        if (opt.on_progress) opt.on_progress(progress);
       }
     }
     pool.join();
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   progress.seconds = report.seconds;
+  progress.breaker = breaker_summary();
+  flush_events(def.name);
 
-  store().add_elapsed(def.name, report.seconds);
-  auto after = store().counts(def.name);
+  checkpoint::BatchCounts after;
+  try {
+    store().add_elapsed(def.name, report.seconds);
+    after = store().counts(def.name);
+  } catch (const Error& e) {
+    if (!e.transient() || !stop.stop_requested()) throw;
+    // Stopped because the database is gone: report what this run saw; the store is
+    // consistent (each batch committed with its mark, or not at all).
+    report.state = "interrupted";
+    progress.finished = true;
+    if (opt.on_progress) opt.on_progress(progress);
+    return report;
+  }
   report.batches_total = after.total;
   report.batches_done = after.done;
   report.batches_failed = after.failed;
@@ -233,6 +320,57 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   progress.finished = true;
   if (opt.on_progress) opt.on_progress(progress);
   return report;
+}
+
+}  // namespace rowshift
+
+namespace rowshift {
+
+exec::CircuitBreaker& Runner::Impl::breaker_for(const db::DbUrl& url) {
+  auto& slot = breakers[url.identity()];
+  if (!slot) {
+    exec::CircuitBreaker::Options o;
+    o.failure_threshold = opt.breaker_threshold;
+    o.cooldown = opt.breaker_cooldown;
+    o.max_outage = opt.max_outage;
+    std::string label = url.identity() == target_url.identity() ? "target" : url.identity() == store_url.identity() ? "store" : "source";
+    slot = std::make_unique<exec::CircuitBreaker>(
+        label + " " + url.redacted(), o,
+        [this](const std::string& endpoint, exec::CircuitBreaker::State s, const std::string& detail) {
+          events.push({checkpoint::now_utc_us(), endpoint, std::string("breaker ") + exec::to_string(s), detail});
+        });
+  }
+  return *slot;
+}
+
+void Runner::Impl::flush_events(const std::string& migration) {
+  while (auto e = events.pop_for(std::chrono::milliseconds(0))) {
+    if (opt.on_event) opt.on_event(e->event + " (" + e->endpoint + "): " + e->detail);
+    unsaved_events.push_back(std::move(*e));
+  }
+  if (unsaved_events.empty()) return;
+  try {
+    for (const auto& e : unsaved_events) store().add_event(migration, e.endpoint, e.event, e.detail);
+    unsaved_events.clear();
+  } catch (const Error&) {  // the store is down too; kept for the next flush
+  }
+}
+
+std::string Runner::Impl::breaker_summary() const {
+  std::string out;
+  for (const auto& [id, b] : breakers) {
+    if (b->state() == exec::CircuitBreaker::State::closed) continue;
+    std::string label = b->endpoint().substr(0, b->endpoint().find(' '));
+    out += (out.empty() ? "" : ", ") + label + " " + b->describe();
+  }
+  return out;
+}
+
+bool Runner::Impl::outage_exceeded() const {
+  for (const auto& [id, b] : breakers) {
+    if (b->outage_exceeded()) return true;
+  }
+  return false;
 }
 
 }  // namespace rowshift

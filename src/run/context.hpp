@@ -2,6 +2,7 @@
 // own connections and the one stop source that cancels everything.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -9,6 +10,8 @@
 
 #include "checkpoint/store.hpp"
 #include "db/database.hpp"
+#include "exec/channel.hpp"
+#include "exec/circuit_breaker.hpp"
 #include "rowshift/runner.hpp"
 
 namespace rowshift {
@@ -30,10 +33,26 @@ struct Runner::Impl {
   bool store_is_target = true;
   std::vector<MigrationDef> migrations;  // merged, in name order
   std::stop_source stop;
+  const std::string owner = checkpoint::new_owner();  // claims of this runner
   std::unique_ptr<db::Database> target;  // the coordinator's connection
   std::unique_ptr<db::Database> store_conn;  // only when the store is elsewhere
 
+  // One circuit breaker per database endpoint (URL identity), shared by all workers.
+  // Created by the coordinator before workers start; workers only look them up.
+  std::map<std::string, std::unique_ptr<exec::CircuitBreaker>> breakers;
+  // Breaker transitions, pushed by workers, drained by the coordinator.
+  exec::Channel<checkpoint::EventRecord> events;
+
   explicit Impl(RunOptions options);
+
+  // The breaker of url's endpoint (created on first use by the coordinator).
+  exec::CircuitBreaker& breaker_for(const db::DbUrl& url);
+  // Reports pending events (on_event) and writes them to the event log when it can.
+  void flush_events(const std::string& migration);
+  std::vector<checkpoint::EventRecord> unsaved_events;  // coordinator only
+  // "target open 12s (probe in 18s)"; empty while all breakers are closed.
+  std::string breaker_summary() const;
+  bool outage_exceeded() const;
 
   db::Database& store_db() { return store_is_target ? *target : *store_conn; }
   checkpoint::CheckpointStore store() { return checkpoint::CheckpointStore(store_db()); }

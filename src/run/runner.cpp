@@ -222,6 +222,8 @@ RunReport Runner::run(const std::string& only) {
     report.migrations.push_back(r);
     if (r.state == "interrupted") {
       report.interrupted = true;
+      report.stop_reason = I.outage_exceeded() ? "a database stayed unreachable longer than --max-outage"
+                                               : "stop requested (signal)";
       break;
     }
     if (r.state != "done") break;  // later migrations may depend on this one's data
@@ -249,33 +251,45 @@ MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
   MigrationReport r;
   r.name = def.name;
   r.kind = def.kind;
+  r.state = "done";
   auto t0 = std::chrono::steady_clock::now();
-  if (!store_is_target) store().ensure_schema();
   checkpoint::MigrationRecord rec;
   rec.name = def.name;
   rec.kind = to_string(def.kind);
   rec.checksum = def.checksum();
   rec.status = "done";
-  {
-    // The store's tables, the step and its record commit together: a failing first
-    // step leaves the database as it was.
-    db::Transaction tx(*target);
-    if (store_is_target) store().ensure_schema_in_transaction();
+  auto run_script = [&] {
     try {
       target->execute_script(def.sql);
     } catch (const Error& e) {
       throw Error(ErrorKind::config, "migration " + def.name + " (" + def.origin + "): " + e.what());
     }
-    if (store_is_target) store().record_start(rec, {});
+  };
+  if (store_is_target) {
+    // The store's tables, the step and its record commit together: a failing first
+    // step leaves the database as it was. Under the setup lock a second runner finds
+    // the step recorded and skips it.
+    db::Transaction tx(*target);
+    target->lock_setup();
+    store().ensure_schema_in_transaction();
+    if (!store().migration(def.name)) {
+      run_script();
+      store().record_start(rec, {});
+    }
     tx.commit();
+  } else {
+    store().ensure_schema();
+    db::Transaction store_tx(store_db());
+    store_db().lock_setup();
+    if (!store().migration(def.name)) {
+      db::Transaction tx(*target);
+      run_script();
+      tx.commit();
+      store().record_start(rec, {});
+    }
+    store_tx.commit();
   }
-  if (!store_is_target) {
-    db::Transaction tx(store_db());
-    store().record_start(rec, {});
-    tx.commit();
-  }
-  store().set_status(def.name, "done");
-  r.state = "done";
+  store().set_status(def.name, "done");  // stamps finished_at
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -297,12 +311,13 @@ MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
     fresh.batch_size = batch_size_for(def);
     fresh.planned_rows = p.rows;
     db::Transaction tx(store_db());
+    store_db().lock_setup();  // a runner started at the same time stores one plan, not two
     store().ensure_schema_in_transaction();
-    store().record_start(fresh, p.batches);
+    if (!store().migration(def.name)) store().record_start(fresh, p.batches);
     tx.commit();
     rec = store().migration(def.name);
   }
-  store().release_dead(def.name);
+  store().release_dead(def.name, owner);
   return run_batches(def, *rec);
 }
 
@@ -339,6 +354,11 @@ std::vector<MigrationStatus> Runner::status(const std::string& only) {
         if (s.errors.size() >= 20) break;
         s.errors.push_back({b.number, b.range.describe(), b.attempts, b.last_error});
       }
+      for (const auto& e : I.store().events(def->name, 10)) {
+        s.events.push_back({e.at, e.endpoint, e.event, e.detail});
+        if (s.breaker.empty() && e.event.rfind("breaker ", 0) == 0) s.breaker = e.event.substr(8);
+      }
+      if (s.breaker.empty()) s.breaker = "closed";
     }
     out.push_back(std::move(s));
   }

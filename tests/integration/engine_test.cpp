@@ -323,3 +323,60 @@ TEST_P(EngineTest, MissingTableOrKeyWritesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::ValuesIn(all_backends()), backend_name);
+
+// Reliability: the database goes down in the middle of a run. The breaker opens,
+// workers wait instead of burning attempts, and no batch fails.
+class BreakerTest : public EngineTest {};
+
+TEST_P(BreakerTest, OutageOpensBreakerAndNoBatchFails) {
+  ScopedFaults faults;
+  RunOptions o = options(copy_set());
+  o.batch_size = 250;
+  o.max_rows_per_second = 10000;  // about 2 s of work
+  o.breaker_cooldown = std::chrono::milliseconds(100);
+  // Down from the first progress tick until 0.6 s into the run.
+  o.on_progress = [&](const Progress& p) { faults.plan().set_down(p.seconds < 0.6); };
+  std::vector<std::string> events;
+  o.on_event = [&](const std::string& e) { events.push_back(e); };
+  Runner runner(o);
+  auto report = runner.run();
+  ASSERT_EQ(report.exit_code(), ExitCode::success) << (report.migrations.size() > 1 && !report.migrations[1].errors.empty() ? report.migrations[1].errors[0] : "");
+  EXPECT_EQ(report.migrations[1].batches_failed, 0);
+  EXPECT_GT(faults.plan().injected(), 5);
+  EXPECT_EQ(wrong_rows(), 0);
+  auto has = [&](const std::string& what) {
+    for (const auto& e : events) {
+      if (e.find(what) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("breaker open")) << "events: " << events.size();
+  EXPECT_TRUE(has("breaker half-open"));
+  EXPECT_TRUE(has("breaker closed"));
+  auto st = runner.status("0002_copy");
+  EXPECT_EQ(st[0].breaker, "closed");
+  ASSERT_FALSE(st[0].events.empty()) << "transitions are in the event log";
+  EXPECT_GE(count("SELECT count(*) FROM rowshift_events WHERE event = 'breaker open'"), 1);
+}
+
+TEST_P(BreakerTest, OutageLongerThanMaxOutageStopsResumably) {
+  {
+    ScopedFaults faults;
+    RunOptions o = options(copy_set());
+    o.batch_size = 250;
+    o.max_rows_per_second = 10000;
+    o.breaker_cooldown = std::chrono::milliseconds(50);
+    o.max_outage = std::chrono::milliseconds(500);
+    o.on_progress = [&](const Progress&) { faults.plan().set_down(true); };  // and it stays down
+    auto report = Runner(o).run();
+    EXPECT_EQ(report.exit_code(), ExitCode::interrupted);
+    EXPECT_NE(report.stop_reason.find("--max-outage"), std::string::npos) << report.stop_reason;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM rowshift_batches WHERE status = 'failed'"), 0)
+      << "no batch is marked failed because the database was down";
+  auto resumed = Runner(options(copy_set())).run();
+  ASSERT_EQ(resumed.exit_code(), ExitCode::success);
+  EXPECT_EQ(wrong_rows(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BreakerTest, ::testing::ValuesIn(all_backends()), backend_name);

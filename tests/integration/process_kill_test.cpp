@@ -89,7 +89,7 @@ TEST_F(ProcessTest, SigintStopsGracefullyAndResumes) {
   kill(pid, SIGINT);
   int code = wait_process(pid);
   ASSERT_EQ(code, 75) << read_file(dir.file("run.log"));
-  EXPECT_NE(read_file(dir.file("run.log")).find("interrupted: run the same command again to resume"), std::string::npos);
+  EXPECT_NE(read_file(dir.file("run.log")).find("run the same command again to resume"), std::string::npos);
   EXPECT_EQ(count("SELECT count(*) FROM rowshift_batches WHERE status = 'running'"), 0)
       << "in-flight batches committed or rolled back";
   std::int64_t partial = count("SELECT count(*) FROM orders_v2");

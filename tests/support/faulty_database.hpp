@@ -35,9 +35,15 @@ class FaultPlan {
     rules_.push_back({std::move(rule), 0});
   }
   int injected() const { return injected_.load(); }
+  // While down, every statement, BEGIN and COMMIT fails as a lost connection would.
+  void set_down(bool down) { down_ = down; }
 
   // Throws when a rule fires for this statement (before or after it runs).
   void check(const std::string& sql, const Values& params, bool after) {
+    if (down_ && !after) {
+      ++injected_;
+      throw Error(ErrorKind::transient, "injected outage: server closed the connection");
+    }
     std::lock_guard lock(mu_);
     for (auto& [rule, fired] : rules_) {
       if (rule.after_success != after || sql.find(rule.sql_contains) == std::string::npos) continue;
@@ -54,6 +60,7 @@ class FaultPlan {
   std::mutex mu_;
   std::vector<std::pair<FaultRule, int>> rules_;
   std::atomic<int> injected_{0};
+  std::atomic<bool> down_{false};
 };
 
 class FaultyDatabase final : public db::Database {
@@ -79,7 +86,10 @@ class FaultyDatabase final : public db::Database {
     plan_->check(sql, params, false);
     inner_->query(sql, params, fn, names);
   }
-  void begin() override { inner_->begin(); }
+  void begin() override {
+    plan_->check("BEGIN", {}, false);
+    inner_->begin();
+  }
   void commit() override {
     plan_->check("COMMIT", {}, false);
     inner_->commit();

@@ -41,7 +41,7 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, SchemaCreatedOnceWithVersion) {
   EXPECT_TRUE(store.exists());
   store.ensure_schema();  // second call is a no-op
-  EXPECT_EQ(db::query_row(*db, "SELECT value FROM rowshift_meta WHERE key='schema_version'")[0].as_text(), "1");
+  EXPECT_EQ(db::query_row(*db, "SELECT value FROM rowshift_meta WHERE key='schema_version'")[0].as_text(), "2");
 }
 
 TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
@@ -96,13 +96,17 @@ TEST_F(StoreTest, ExpiredLeaseCanBeTakenOver) {
 }
 
 TEST_F(StoreTest, ReleaseDeadOwnersOfThisHost) {
-  std::string me = checkpoint::this_owner();
-  std::string host = me.substr(0, me.rfind(':'));
-  ASSERT_TRUE(store.claim("m", 1, host + ":999999999", 600));  // no such pid
-  ASSERT_TRUE(store.claim("m", 2, me, 600));                   // alive: this process
-  ASSERT_TRUE(store.claim("m", 3, "otherhost:1", 600));        // cannot tell: lease holds
-  EXPECT_EQ(store.release_dead("m"), 1);
+  std::string me = checkpoint::new_owner();
+  std::string earlier = checkpoint::new_owner();  // another runner of this process
+  std::string host_pid = me.substr(0, me.rfind(':'));
+  std::string host = host_pid.substr(0, host_pid.rfind(':'));
+  ASSERT_TRUE(store.claim("m", 1, host + ":999999999:1", 600));  // no such pid
+  ASSERT_TRUE(store.claim("m", 2, me, 600));                     // alive: the caller
+  ASSERT_TRUE(store.claim("m", 3, "otherhost:1:1", 600));        // cannot tell: lease holds
+  EXPECT_EQ(store.release_dead("m", me), 1);
   EXPECT_EQ(store.counts("m").running, 2);
+  ASSERT_TRUE(store.claim("m", 1, earlier, 600));
+  EXPECT_EQ(store.release_dead("m", me), 1) << "an earlier runner of this process is gone";
 }
 
 TEST_F(StoreTest, ReleaseDoesNotCountTheAttempt) {

@@ -1,0 +1,81 @@
+// GuardedDatabase: a worker's connection seen through its endpoint's circuit breaker.
+// Every call first waits for the breaker (open: wait; half-open: one probe), then tells
+// it how the call went: transient errors count toward opening it, anything else
+// (success, or a permanent error, which proves the database answers) closes it.
+#pragma once
+
+#include <memory>
+#include <stop_token>
+
+#include "db/database.hpp"
+#include "exec/circuit_breaker.hpp"
+#include "rowshift/error.hpp"
+
+namespace rowshift {
+
+class GuardedDatabase final : public db::Database {
+ public:
+  GuardedDatabase(std::unique_ptr<db::Database> inner, exec::CircuitBreaker& breaker, std::stop_token stop)
+      : inner_(std::move(inner)), breaker_(breaker), stop_(std::move(stop)) {}
+
+  exec::CircuitBreaker& breaker() { return breaker_; }
+
+  db::Dialect dialect() const override { return inner_->dialect(); }
+  const db::DbUrl& url() const override { return inner_->url(); }
+  void execute_script(const std::string& sql) override {
+    guard([&] { inner_->execute_script(sql); });
+  }
+  std::int64_t execute(const std::string& sql, const Values& params = {}) override {
+    std::int64_t n = 0;
+    guard([&] { n = inner_->execute(sql, params); });
+    return n;
+  }
+  void query(const std::string& sql, const Values& params, const db::RowFn& fn,
+             std::vector<std::string>* names = nullptr) override {
+    guard([&] { inner_->query(sql, params, fn, names); });
+  }
+  void begin() override {
+    guard([&] { inner_->begin(); });
+  }
+  void commit() override {
+    guard([&] { inner_->commit(); });
+  }
+  void rollback() override { inner_->rollback(); }  // never waits: it must always run
+  void lock_setup() override {
+    guard([&] { inner_->lock_setup(); });
+  }
+  bool table_exists(const std::string& t) override {
+    bool r = false;
+    guard([&] { r = inner_->table_exists(t); });
+    return r;
+  }
+  std::vector<std::string> table_columns(const std::string& t) override {
+    std::vector<std::string> r;
+    guard([&] { r = inner_->table_columns(t); });
+    return r;
+  }
+  void insert_rows(const std::string& table, const std::vector<std::string>& columns, const std::vector<Values>& rows,
+                   const std::vector<std::string>& upsert_key) override {
+    guard([&] { inner_->insert_rows(table, columns, rows, upsert_key); });
+  }
+
+ private:
+  template <typename F>
+  void guard(F&& f) {
+    breaker_.before_call(stop_);
+    try {
+      f();
+    } catch (const Error& e) {
+      if (e.transient()) breaker_.on_transient_failure();
+      else breaker_.on_success();
+      throw;
+    }
+    breaker_.on_success();
+  }
+
+  std::unique_ptr<db::Database> inner_;
+  exec::CircuitBreaker& breaker_;
+  std::stop_token stop_;
+};
+
+}  // namespace rowshift
