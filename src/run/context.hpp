@@ -74,6 +74,8 @@ struct Runner::Impl {
   void check_drift(const MigrationDef& def);
 
   MigrationReport run_one(const MigrationDef& def);
+  // run_one(), re-entered after transient errors for up to max_outage.
+  MigrationReport run_one_resilient(const MigrationDef& def);
   MigrationReport run_schema(const MigrationDef& def);
   MigrationReport run_batched(const MigrationDef& def);
   // Runs the pending batches of a planned migration on the worker pool.

@@ -1,9 +1,11 @@
 // Runner: the public entry point; plan, run, status, retry and reset.
 #include <algorithm>
+#include <random>
 
 #include "checkpoint/key_codec.hpp"
 #include "migrate/loader.hpp"
 #include "plan/planner.hpp"
+#include "exec/retry_policy.hpp"
 #include "run/context.hpp"
 
 namespace rowshift {
@@ -218,7 +220,7 @@ RunReport Runner::run(const std::string& only) {
       report.interrupted = true;
       break;
     }
-    MigrationReport r = I.run_one(*def);
+    MigrationReport r = I.run_one_resilient(*def);
     report.migrations.push_back(r);
     if (r.state == "interrupted") {
       report.interrupted = true;
@@ -229,6 +231,33 @@ RunReport Runner::run(const std::string& only) {
     if (r.state != "done") break;  // later migrations may depend on this one's data
   }
   return report;
+}
+
+MigrationReport Runner::Impl::run_one_resilient(const MigrationDef& def) {
+  // The coordinator's own work (setup, planning, bookkeeping) meets the same busy or
+  // restarting databases as the workers. run_one() is safe to repeat — a recorded step
+  // is skipped, a stored plan reused, finished batches skipped — so a transient error
+  // re-enters it after a backoff, for as long as an outage may last.
+  exec::RetryPolicy backoff(1000000, opt.backoff_base, opt.backoff_cap);
+  std::mt19937_64 rng(std::random_device{}());
+  const auto deadline = std::chrono::steady_clock::now() + opt.max_outage;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return run_one(def);
+    } catch (const Error& e) {
+      if (!e.transient() || std::chrono::steady_clock::now() >= deadline) throw;
+      if (opt.on_event) opt.on_event("retrying " + def.name + " after: " + e.what());
+      if (opt.should_stop && opt.should_stop()) stop.request_stop();
+      if (!exec::sleep_for(backoff.delay(std::min(attempt, 8), rng), stop.get_token())) {
+        MigrationReport r;
+        r.name = def.name;
+        r.kind = def.kind;
+        r.state = "interrupted";
+        return r;
+      }
+      // No reconnecting here: a PostgreSQL connection found dead reconnects on its next use.
+    }
+  }
 }
 
 MigrationReport Runner::Impl::run_one(const MigrationDef& def) {
@@ -374,7 +403,7 @@ RunReport Runner::retry(const std::string& name) {
   I.check_drift(def);
   I.store().retry_failed(name);
   RunReport report;
-  auto r = I.run_one(def);
+  auto r = I.run_one_resilient(def);
   report.interrupted = r.state == "interrupted";
   report.migrations.push_back(std::move(r));
   return report;

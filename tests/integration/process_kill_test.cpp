@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -55,13 +56,15 @@ class ProcessTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(ProcessTest, SigkillAtRandomPointsThenResumeLosesAndDuplicatesNothing) {
-  const int kills = env_int("ROWSHIFT_KILLS", 5);
+  const int kills = env_int("ROWSHIFT_KILLS", 10);
   std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> when_ms(150, 900);
+  std::uniform_int_distribution<int> when_ms(150, 700);
   int killed_mid_run = 0;
   for (int i = 0; i < kills; ++i) {
-    // Throttled so that a kill lands inside the copy or the backfill, not after them.
-    pid_t pid = start_process(cli({"run", "--max-rate", "150000"}), dir.file("run.log"));
+    // Throttled so that every kill lands inside the copy or the backfill: both together
+    // take rows * 2 / rate seconds, more than the kills' delays add up to.
+    const int rate = std::max(10000, rows * 2 / (kills + 1));
+    pid_t pid = start_process(cli({"run", "--max-rate", std::to_string(rate)}), dir.file("run.log"));
     int delay = when_ms(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     kill(pid, SIGKILL);
@@ -71,7 +74,7 @@ TEST_F(ProcessTest, SigkillAtRandomPointsThenResumeLosesAndDuplicatesNothing) {
                 code == -SIGKILL ? "killed" : ("exited " + std::to_string(code)).c_str(),
                 static_cast<long long>(count("SELECT count(*) FROM orders_v2")));
   }
-  EXPECT_GE(killed_mid_run, kills - 1) << "the kills must land while the migration runs";
+  EXPECT_EQ(killed_mid_run, kills) << "the kills must land while the migration runs";
 
   auto resumed = run_process(cli({"run"}));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
@@ -190,4 +193,56 @@ TEST_F(SqliteToPostgres, TerminatedConnectionsAreReopenedAndNothingIsLost) {
   ASSERT_EQ(code, 0) << read_file(dir.file("run.log"));
   EXPECT_EQ(count_rows(*open_db(pg), "SELECT count(*) FROM rowshift_batches WHERE status <> 'done'"), 0);
   expect_identical();
+}
+
+TEST_F(SqliteToPostgres, ServerRestartMidRunOpensBreakerAndFinishes) {
+  const char* state = std::getenv("ROWSHIFT_PG_STATE");
+  ASSERT_NE(state, nullptr);
+  pid_t pid = start_process(cli({"run", "--max-rate", "60000", "--breaker-cooldown", "0.5"}), dir.file("run.log"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  // Crash the server (pg_ctl stop -m immediate), keep it down 3 s, start it again.
+  auto restart = run_process({std::string(ROWSHIFT_SOURCE_DIR) + "/scripts/pg-test-cluster.sh", "restart", state, "3"});
+  ASSERT_EQ(restart.exit_code, 0) << restart.err;
+  int code = wait_process(pid);
+  std::string log = read_file(dir.file("run.log"));
+  ASSERT_EQ(code, 0) << log;
+  EXPECT_NE(log.find("breaker open"), std::string::npos) << "the breaker opened during the outage:\n" << log;
+  EXPECT_NE(log.find("breaker closed"), std::string::npos) << log;
+  EXPECT_EQ(count_rows(*open_db(pg), "SELECT count(*) FROM rowshift_batches WHERE status <> 'done'"), 0);
+  expect_identical();
+}
+
+TEST_F(ProcessTest, LockHeldByAnotherProcessIsWaitedOut) {
+  // Another process holds SQLite's write lock for 7 s, longer than the 5 s busy timeout.
+  pid_t holder = start_process({"/usr/bin/sqlite3", "-cmd", "BEGIN IMMEDIATE;", "-cmd",
+                                "CREATE TABLE lock_holder (x);", "-cmd", ".shell sleep 7", dir.file("k.db"), "COMMIT;"},
+                               dir.file("holder.log"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_process(cli({"run", "--breaker-cooldown", "1"}));
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(wait_process(holder), 0) << read_file(dir.file("holder.log"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_GT(waited, 5.0) << "it had to wait for the lock";
+  EXPECT_EQ(count("SELECT count(*) FROM rowshift_batches WHERE status = 'failed'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), rows);
+  EXPECT_EQ(wrong_rows(), 0);
+}
+
+TEST_F(ProcessTest, TwoRunnersShareOneMigrationWithoutDoingAnyBatchTwice) {
+  pid_t a = start_process(cli({"run", "--max-rate", "100000"}), dir.file("a.log"));
+  pid_t b = start_process(cli({"run", "--max-rate", "100000"}), dir.file("b.log"));
+  int ca = wait_process(a), cb = wait_process(b);
+  // Each ends done (0) or, when the other still held batches, resumable (75).
+  EXPECT_TRUE(ca == 0 || ca == 75) << ca << read_file(dir.file("a.log"));
+  EXPECT_TRUE(cb == 0 || cb == 75) << cb << read_file(dir.file("b.log"));
+  EXPECT_TRUE(ca == 0 || cb == 0);
+  auto last = run_process(cli({"run"}));
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_EQ(count("SELECT count(*) FROM rowshift_batches WHERE attempts <> 1"), 0)
+      << "every batch was claimed exactly once";
+  EXPECT_EQ(count("SELECT count(DISTINCT owner) FROM rowshift_batches WHERE migration = '0002_copy_orders'"), 2)
+      << "both runners did part of the copy";
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), rows);
+  EXPECT_EQ(wrong_rows(), 0);
 }
