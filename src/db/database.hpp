@@ -49,6 +49,11 @@ class Database {
   virtual void lock_setup() {}
 
   virtual bool table_exists(const std::string& table) = 0;
+  // True when a primary key or unique index covers exactly these columns (any order):
+  // what INSERT ... ON CONFLICT (columns) needs.
+  virtual bool has_unique_key(const std::string& table, const std::vector<std::string>& columns) = 0;
+  // True when this connection cannot write (SQLite mode=ro, a read-only file).
+  virtual bool read_only() = 0;
   virtual std::vector<std::string> table_columns(const std::string& table) = 0;
 
   // Writes rows into table(columns). With a non-empty upsert_key, a row whose key is

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <unordered_map>
@@ -201,6 +202,28 @@ class PostgresDatabase final : public Database {
     return !r.empty() && r[0].as_int() == 1;
   }
 
+  bool has_unique_key(const std::string& table, const std::vector<std::string>& columns) override {
+    std::string want;
+    std::vector<std::string> sorted = columns;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& c : sorted) want += c + ",";
+    bool found = false;
+    query("SELECT string_agg(a.attname::text, ',' ORDER BY a.attname::text) || ','"
+          " FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
+          " WHERE i.indrelid = to_regclass(quote_ident(?)) AND i.indisunique AND i.indpred IS NULL"
+          " GROUP BY i.indexrelid",
+          {table}, [&](Values& r) {
+            found = found || (!r[0].is_null() && r[0].as_text() == want);
+            return !found;
+          });
+    return found;
+  }
+
+  bool read_only() override {
+    Values r = query_row(*this, "SELECT current_setting('transaction_read_only') = 'on'");
+    return !r.empty() && r[0].as_int() == 1;
+  }
+
   std::vector<std::string> table_columns(const std::string& table) override {
     std::vector<std::string> cols;
     query("SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(?)) AND attnum > 0"
@@ -345,6 +368,12 @@ class PostgresDatabase final : public Database {
       throw Error(ErrorKind::transient, "postgresql: " + first_line(e.what()) + " (serialization failure or deadlock)");
     } catch (const pqxx::sql_error& e) {
       std::string state = e.sqlstate();
+      if (state.empty()) {
+        // No SQLSTATE means libpq itself failed, not the server: in practice the
+        // connection went away mid-statement ("server closed the connection").
+        broken_ = true;
+        throw Error(ErrorKind::transient, "postgresql: connection lost: " + first_line(e.what()));
+      }
       if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) broken_ = true;
       throw Error(transient_sqlstate(state) ? ErrorKind::transient : ErrorKind::permanent,
                   "postgresql: " + first_line(e.what()) + " (SQLSTATE " + state + ")");

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <unordered_map>
@@ -22,9 +23,19 @@ ErrorKind classify(int code) {
     case SQLITE_PROTOCOL:
     case SQLITE_FULL:
       return ErrorKind::transient;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return ErrorKind::config;
     default:
       return ErrorKind::permanent;
   }
+}
+
+bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return !a.empty() && a == b;
 }
 
 class SqliteDatabase final : public Database {
@@ -137,6 +148,31 @@ class SqliteDatabase final : public Database {
           [&](Values&) { return !(found = true); });
     return found;
   }
+
+  bool has_unique_key(const std::string& table, const std::vector<std::string>& columns) override {
+    std::vector<std::string> unique_indexes;
+    query("SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1", {table}, [&](Values& r) {
+      unique_indexes.push_back(r[0].as_text());
+      return true;
+    });
+    for (const auto& index : unique_indexes) {
+      std::vector<std::string> cols;
+      query("SELECT name FROM pragma_index_info(?)", {index}, [&](Values& r) {
+        cols.push_back(r[0].is_null() ? "" : r[0].as_text());
+        return true;
+      });
+      if (same_set(cols, columns)) return true;
+    }
+    // An INTEGER PRIMARY KEY is the rowid and has no index of its own.
+    std::vector<std::string> pk;
+    query("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", {table}, [&](Values& r) {
+      pk.push_back(r[0].as_text());
+      return true;
+    });
+    return same_set(pk, columns);
+  }
+
+  bool read_only() override { return sqlite3_db_readonly(db_, "main") == 1; }
 
   std::vector<std::string> table_columns(const std::string& table) override {
     std::vector<std::string> cols;

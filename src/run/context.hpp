@@ -19,12 +19,15 @@ namespace rowshift {
 // A table or column a migration needs is not there (yet).
 class MissingObject : public Error {
  public:
-  MissingObject(std::string object, const std::string& message)
-      : Error(ErrorKind::config, message), object_(std::move(object)) {}
+  MissingObject(std::string object, std::vector<std::string> columns, const std::string& message)
+      : Error(ErrorKind::config, message), object_(std::move(object)), columns_(std::move(columns)) {}
   const std::string& object() const { return object_; }
+  // For a missing table: the columns the migration needs in it.
+  const std::vector<std::string>& columns() const { return columns_; }
 
  private:
   std::string object_;
+  std::vector<std::string> columns_;
 };
 
 struct Runner::Impl {
@@ -70,6 +73,9 @@ struct Runner::Impl {
 
   // Table and column checks that need no write. Throws MissingObject (an Error(config)).
   void check_tables(const MigrationDef& def, db::Database& source);
+  // Refuses a new migration whose definition equals that of a recorded migration that
+  // is no longer defined (a renamed file would otherwise run twice).
+  void check_renames(const std::vector<const MigrationDef*>& selected);
   // Refuses a migration whose stored checksum differs from its definition.
   void check_drift(const MigrationDef& def);
 

@@ -49,6 +49,16 @@ class GuardedDatabase final : public db::Database {
     guard([&] { r = inner_->table_exists(t); });
     return r;
   }
+  bool has_unique_key(const std::string& t, const std::vector<std::string>& c) override {
+    bool r = false;
+    guard([&] { r = inner_->has_unique_key(t, c); });
+    return r;
+  }
+  bool read_only() override {
+    bool r = false;
+    guard([&] { r = inner_->read_only(); });
+    return r;
+  }
   std::vector<std::string> table_columns(const std::string& t) override {
     std::vector<std::string> r;
     guard([&] { r = inner_->table_columns(t); });

@@ -99,40 +99,75 @@ void Runner::Impl::check_drift(const MigrationDef& def) {
   }
 }
 
-void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
-  auto need_table = [&](db::Database& db, const std::string& table, const char* role) {
-    if (!db.table_exists(table)) {
-      throw MissingObject(table, "migration " + def.name + ": " + role + " table \"" + table + "\" not found in " +
-                                     db.url().redacted());
-    }
-    return db.table_columns(table);
-  };
-  auto need_columns = [&](const std::vector<std::string>& have, const std::vector<std::string>& want,
-                          const std::string& table, const char* role) {
-    for (const auto& c : want) {
-      if (std::find(have.begin(), have.end(), c) == have.end()) {
-        throw MissingObject(c, "migration " + def.name + ": " + role + " column \"" + c + "\" not found in table \"" +
-                                   table + "\"");
+void Runner::Impl::check_renames(const std::vector<const MigrationDef*>& selected) {
+  if (!store_exists()) return;
+  auto records = store().migrations();
+  for (const auto* def : selected) {
+    bool known = false;
+    for (const auto& r : records) known = known || r.name == def->name;
+    if (known) continue;
+    for (const auto& r : records) {
+      bool still_defined = false;
+      for (const auto& m : migrations) still_defined = still_defined || m.name == r.name;
+      if (!still_defined && r.checksum == def->checksum()) {
+        throw Error(ErrorKind::config, "migration " + def->name + " has the same definition as " + r.name +
+                                           ", which already ran and is no longer defined: was it renamed? Give it its "
+                                           "old name back, or `rowshift reset " + r.name + " --yes` to run it anew");
       }
     }
-  };
+  }
+}
+
+void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
   if (def.kind == MigrationKind::schema) return;
+  // Each table with the columns the migration needs in it.
+  struct Need {
+    db::Database* db;
+    std::string table;
+    const char* role;
+    std::vector<std::pair<std::string, const char*>> columns;  // name, role
+  };
+  std::vector<Need> needs;
   if (def.kind == MigrationKind::update) {
-    auto cols = need_table(*target, def.source_table, "update");
-    need_columns(cols, def.key, def.source_table, "key");
-    return;
-  }
-  auto src_cols = need_table(source, def.source_table, "source");
-  need_columns(src_cols, def.key, def.source_table, "key");
-  need_columns(src_cols, def.source_columns, def.source_table, "source");
-  auto tgt_cols = need_table(*target, def.target_table, "target");
-  std::vector<std::string> wanted;
-  if (def.kind == MigrationKind::copy) {
-    for (const auto& c : def.columns) wanted.push_back(c.first);
+    Need n{target.get(), def.source_table, "update", {}};
+    for (const auto& k : def.key) n.columns.emplace_back(k, "key");
+    needs.push_back(n);
   } else {
-    wanted = def.target_columns;
+    Need src{&source, def.source_table, "source", {}};
+    for (const auto& k : def.key) src.columns.emplace_back(k, "key");
+    for (const auto& c : def.source_columns) src.columns.emplace_back(c, "source");
+    Need tgt{target.get(), def.target_table, "target", {}};
+    if (def.kind == MigrationKind::copy) {
+      for (const auto& c : def.columns) tgt.columns.emplace_back(c.first, "target");
+    } else {
+      for (const auto& c : def.target_columns) tgt.columns.emplace_back(c, "target");
+    }
+    needs.push_back(src);
+    needs.push_back(tgt);
   }
-  need_columns(tgt_cols, wanted, def.target_table, "target");
+  for (const auto& n : needs) {
+    if (!n.db->table_exists(n.table)) {
+      std::vector<std::string> cols;
+      for (const auto& c : n.columns) cols.push_back(c.first);
+      throw MissingObject(n.table, cols,
+                          "migration " + def.name + ": " + n.role + " table \"" + n.table + "\" not found in " +
+                              n.db->url().redacted());
+    }
+    auto have = n.db->table_columns(n.table);
+    for (const auto& [c, role] : n.columns) {
+      if (std::find(have.begin(), have.end(), c) == have.end()) {
+        throw MissingObject(c, {}, "migration " + def.name + ": " + role + " column \"" + c + "\" not found in table \"" +
+                                       n.table + "\"");
+      }
+    }
+  }
+  if (!store_is_target && !target->has_unique_key(def.target_table, def.effective_target_key())) {
+    std::string key;
+    for (const auto& k : def.effective_target_key()) key += (key.empty() ? "" : ", ") + k;
+    throw Error(ErrorKind::config, "migration " + def.name + ": target table \"" + def.target_table +
+                                       "\" has no primary key or unique index on (" + key +
+                                       "); with --store elsewhere, writes are upserts on that key");
+  }
 }
 
 Runner::Runner(RunOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -192,6 +227,10 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
 RunReport Runner::run(const std::string& only) {
   auto& I = *impl_;
   auto selected = I.select(only);
+  if (I.target->read_only()) {
+    throw Error(ErrorKind::config, "database " + I.target_url.redacted() + " is read-only; migrations write to it");
+  }
+  I.check_renames(selected);
   // Preflight: catch what can be caught before anything is written. A table or column
   // that is missing now is accepted only when an earlier pending schema step mentions it
   // (it may create it); it is checked again when its migration's turn comes.
@@ -211,7 +250,14 @@ RunReport Runner::run(const std::string& only) {
     try {
       I.check_tables(*def, *source);
     } catch (const MissingObject& e) {
+      // Accepted only when the earlier steps mention the table and every column needed.
       if (pending_schema_sql.find(lower(e.object())) == std::string::npos) throw;
+      for (const auto& c : e.columns()) {
+        if (pending_schema_sql.find(lower(c)) == std::string::npos) {
+          throw Error(ErrorKind::config, std::string(e.what()) + ", and no earlier migration mentions its column \"" +
+                                             c + "\"");
+        }
+      }
     }
   }
   RunReport report;
@@ -401,6 +447,7 @@ RunReport Runner::retry(const std::string& name) {
     throw Error(ErrorKind::config, "migration " + name + " has not run yet; use `rowshift run " + name + "`");
   }
   I.check_drift(def);
+  I.store().batches(name, "failed");  // a corrupted row is found before anything changes
   I.store().retry_failed(name);
   RunReport report;
   auto r = I.run_one_resilient(def);
@@ -411,7 +458,10 @@ RunReport Runner::retry(const std::string& name) {
 
 void Runner::reset(const std::string& name) {
   auto& I = *impl_;
-  I.find(name);
+  bool defined = false;
+  for (const auto& m : I.migrations) defined = defined || m.name == name;
+  // A migration no longer defined (renamed, deleted) can still be forgotten.
+  if (!defined && !(I.store_exists() && I.store().migration(name))) I.find(name);
   if (!I.store_exists()) throw Error(ErrorKind::config, "migration " + name + " has no progress to reset");
   db::Transaction tx(I.store_db());
   bool had = I.store().reset(name);

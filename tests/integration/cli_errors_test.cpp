@@ -14,14 +14,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using Setup = void (*)(const std::string& db_file, const std::string& mig_dir);
+
 struct Case {
   std::string title;
-  std::vector<std::string> args;  // after the binary; {db} and {mig} are replaced
+  std::vector<std::string> args;  // after the binary; {db}, {mig} and {dir} are replaced
   int exit_code;
   std::string fragment;
   std::string bad_file;  // written into the migrations folder as 0002_bad.sql
-  bool example_binary = false;
+  Setup setup = nullptr;  // brings the database into a state first (e.g. a finished run)
+  std::string forbidden;  // must not appear in the output (a password)
 };
+
+std::string migrations_of(const std::string& mig_dir) { return mig_dir; }
+
+void run_ok(const std::string& db_file, const std::string& mig_dir) {
+  auto r = run_process({ROWSHIFT_BIN, "--db", "sqlite:" + db_file, "--migrations", migrations_of(mig_dir), "--quiet", "run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+void sql(const std::string& db_file, const std::string& statement) {
+  open_db("sqlite:" + db_file)->execute_script(statement);
+}
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.title; }
 
@@ -48,9 +61,10 @@ TEST_P(CliErrors, OneLineExitCodeAndNothingWritten) {
     std::ofstream(dir.file("mig/0002_bad.sql")) << c.bad_file;
   }
   std::ofstream(dir.file("text.db")) << "this is not a database\n";
+  if (c.setup) c.setup(db, dir.file("mig"));
   std::string before = snapshot(db);
 
-  std::vector<std::string> argv = {c.example_binary ? ROWSHIFT_EXAMPLE_BIN : ROWSHIFT_BIN};
+  std::vector<std::string> argv = {ROWSHIFT_BIN};
   for (std::string a : c.args) {
     for (auto [key, value] : {std::pair<std::string, std::string>{"{db}", db}, {"{mig}", dir.file("mig")},
                               {"{dir}", dir.path().string()}}) {
@@ -64,8 +78,14 @@ TEST_P(CliErrors, OneLineExitCodeAndNothingWritten) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
   EXPECT_EQ(r.err.rfind("rowshift: error: ", 0), 0u) << r.err;
   EXPECT_TRUE(snapshot(db) == before) << "database file changed";
-  EXPECT_FALSE(open_db("sqlite:" + db)->table_exists("rowshift_meta")) << "checkpoint tables were created";
-  EXPECT_FALSE(open_db("sqlite:" + db)->table_exists("orders_v2")) << "a schema step ran";
+  if (!c.forbidden.empty()) {
+    EXPECT_EQ(r.err.find(c.forbidden), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find(c.forbidden), std::string::npos) << r.out;
+  }
+  if (!c.setup) {
+    EXPECT_FALSE(open_db("sqlite:" + db)->table_exists("rowshift_meta")) << "checkpoint tables were created";
+    EXPECT_FALSE(open_db("sqlite:" + db)->table_exists("orders_v2")) << "a schema step ran";
+  }
 }
 
 const std::string kCopyHead = "-- rowshift:kind copy\n-- rowshift:to orders_v2\n";
@@ -97,6 +117,69 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"sql_syntax_error",
              {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "0002_bad"}, 3, "syntax error",
              "CREAT TABLE broken (x INT);\n"},
+        Case{"port_out_of_range", {"--db", "postgresql://app:s3cret@h:99999/x", "plan"}, 3, "port out of range", "",
+             nullptr, "s3cret"},
+        Case{"unreachable_host", {"--db", "postgresql://app:s3cret@127.0.0.1:1/x", "--migrations", "{mig}", "run"}, 3,
+             "cannot open database postgresql://app:***@127.0.0.1:1/x", "", nullptr, "s3cret"},
+        Case{"unknown_url_parameter", {"--db", "sqlite:{db}?foo=1", "--migrations", "{mig}", "run"}, 3,
+             "unknown parameter 'foo'"},
+        Case{"missing_directory_in_path", {"--db", "sqlite:{dir}/no/such/x.db?mode=rwc", "--migrations", "{mig}", "run"},
+             3, "cannot open database"},
+        Case{"read_only_database", {"--db", "sqlite:{db}?mode=ro", "--migrations", "{mig}", "run"}, 3, "is read-only"},
+        Case{"zero_attempts", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--max-attempts", "0"}, 2,
+             "--max-attempts"},
+        Case{"absurd_workers", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--workers", "100000"}, 2,
+             "--workers"},
+        Case{"negative_rate", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--max-rate=-1"}, 2, "--max-rate"},
+        Case{"zero_cooldown", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--breaker-cooldown", "0"}, 2,
+             "--breaker-cooldown"},
+        Case{"verify_before_run", {"--db", "sqlite:{db}", "--migrations", "{mig}", "verify", "0002_copy_orders"}, 3,
+             "has not run yet"},
+        Case{"verify_an_update", {"--db", "sqlite:{db}", "--migrations", "{mig}", "verify", "0003_backfill_vat"}, 3,
+             "verify compares copies"},
+        Case{"reset_never_run", {"--db", "sqlite:{db}", "--migrations", "{mig}", "reset", "0002_copy_orders", "--yes"}, 3,
+             "no progress to reset"},
+        Case{"directive_without_value", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3,
+             "0002_bad.sql:1: directive 'rowshift:kind' needs a value", "-- rowshift:kind\nSELECT 1;\n"},
+        Case{"directive_after_body", {"--db", "sqlite:{db}", "--migrations", "{mig}", "plan"}, 3,
+             "0002_bad.sql:2: directive after the body", "CREATE TABLE a (x INT);\n-- rowshift:kind copy\n"},
+        Case{"update_without_batch", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3, "must contain {{batch}}",
+             "-- rowshift:kind update\n-- rowshift:table orders\n-- rowshift:key id\nUPDATE orders SET note = 'x'\n"},
+        Case{"missing_target_column", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3,
+             "no earlier migration mentions its column \"nope\"",
+             kCopyHead + "-- rowshift:from orders\n-- rowshift:key id\nid = id\nnope = note\n"},
+        Case{"upsert_without_unique_key",
+             {"--db", "sqlite:{db}", "--store", "sqlite:{dir}/store.db?mode=rwc", "--migrations", "{mig}", "run", "0002_bad"},
+             3, "has no primary key or unique index on (id)",
+             "-- rowshift:kind copy\n-- rowshift:from orders\n-- rowshift:key id\n-- rowshift:to plain\nid = id\n",
+             [](const std::string& db, const std::string&) { sql(db, "CREATE TABLE plain (id INTEGER, note TEXT)"); }},
+        Case{"changed_definition", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3,
+             "migration 0002_copy_orders changed after it started", "",
+             [](const std::string& db, const std::string& mig) {
+               run_ok(db, mig);
+               std::ofstream(mig + "/0002_copy_orders.sql", std::ios::app) << "-- rowshift edits below\n";
+               std::string text = read_file(mig + "/0002_copy_orders.sql");
+               text.replace(text.find("note          = note"), 20, "note          = upper(note)");
+               std::ofstream(mig + "/0002_copy_orders.sql") << text;
+             }},
+        Case{"renamed_migration", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3, "was it renamed?", "",
+             [](const std::string& db, const std::string& mig) {
+               run_ok(db, mig);
+               fs::rename(mig + "/0002_copy_orders.sql", mig + "/0002_copy_all_orders.sql");
+             }},
+        Case{"store_from_newer_rowshift", {"--db", "sqlite:{db}", "--migrations", "{mig}", "status"}, 3,
+             "schema version 99, newer than this rowshift's", "",
+             [](const std::string& db, const std::string& mig) {
+               run_ok(db, mig);
+               sql(db, "UPDATE rowshift_meta SET value = '99' WHERE key = 'schema_version'");
+             }},
+        Case{"corrupted_checkpoint_row", {"--db", "sqlite:{db}", "--migrations", "{mig}", "retry", "0002_copy_orders"}, 3,
+             "corrupted key in checkpoint table", "",
+             [](const std::string& db, const std::string& mig) {
+               run_ok(db, mig);
+               sql(db, "UPDATE rowshift_batches SET status = 'failed', lo_key = '[1,' WHERE batch_no = 2 AND"
+                       " migration = '0002_copy_orders'");
+             }},
         Case{"quoted_identifiers_not_executed",
              {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3, "source table \"orders\"; DROP TABLE orders; --\" not found",
              kCopyHead + "-- rowshift:from orders\"; DROP TABLE orders; --\n-- rowshift:key id\nid = id\n"}),

@@ -97,6 +97,10 @@ class FaultyDatabase final : public db::Database {
   void rollback() override { inner_->rollback(); }
   bool table_exists(const std::string& t) override { return inner_->table_exists(t); }
   std::vector<std::string> table_columns(const std::string& t) override { return inner_->table_columns(t); }
+  bool has_unique_key(const std::string& t, const std::vector<std::string>& c) override {
+    return inner_->has_unique_key(t, c);
+  }
+  bool read_only() override { return inner_->read_only(); }
   void insert_rows(const std::string& table, const std::vector<std::string>& columns, const std::vector<Values>& rows,
                    const std::vector<std::string>& upsert_key) override {
     std::string sql = "INSERT INTO \"" + table + "\"";
