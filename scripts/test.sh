@@ -33,6 +33,19 @@ if [[ "${ROWSHIFT_SANITIZERS:-1}" != 0 ]]; then
   build build-tsan -DCMAKE_BUILD_TYPE=Debug -DROWSHIFT_SANITIZE=thread
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ROWSHIFT_KILLS=3 ROWSHIFT_KILL_ROWS=100000 \
     ctest --test-dir build-tsan -j "$jobs" --output-on-failure
+
+  echo "== libFuzzer: URL and migration-file parsers (${ROWSHIFT_FUZZ_SECONDS:-20} s each) =="
+  cmake -S "$root" -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DROWSHIFT_TESTS=OFF -DROWSHIFT_FUZZ=ON -DROWSHIFT_SANITIZE=fuzzer >/dev/null
+  cmake --build build-fuzz -j "$jobs" --target url_fuzzer migration_fuzzer
+  for f in url migration; do
+    work=$(mktemp -d)
+    cp -r "tests/fuzz/corpus/$f/." "$work"
+    build-fuzz/tests/fuzz/${f}_fuzzer -max_total_time="${ROWSHIFT_FUZZ_SECONDS:-20}" -timeout=5 \
+      -print_final_stats=1 "$work" >"$work.log" 2>&1 || { tail -n 40 "$work.log"; exit 1; }
+    grep -E "stat::number_of_executed_units|Done" "$work.log" | sed "s/^/${f}_fuzzer: /"
+    rm -rf "$work" "$work.log"
+  done
 fi
 
 echo "== Full suite (RelWithDebInfo, -Werror) =="
