@@ -1,6 +1,8 @@
 #include "db/url.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <vector>
 #include <cstdlib>
 #include <filesystem>
 
@@ -50,27 +52,57 @@ void parse_query(std::string_view q, DbUrl& url, std::string_view shown) {
   }
 }
 
-// key=value form: password=... (possibly quoted) becomes password=***.
-std::string mask_keyword_password(std::string_view text) {
-  std::string out(text);
-  auto at = out.find("password");
-  while (at != std::string::npos) {
-    auto eq = out.find_first_not_of(' ', at + 8);
-    if (eq != std::string::npos && out[eq] == '=' && (at == 0 || out[at - 1] == ' ')) {
-      auto v = out.find_first_not_of(' ', eq + 1);
-      if (v == std::string::npos) break;
-      std::size_t end;
-      if (out[v] == '\'') {
-        end = v + 1;
-        while (end < out.size() && out[end] != '\'') end += out[end] == '\\' ? 2 : 1;
-        end = std::min(end + 1, out.size());
-      } else {
-        end = out.find(' ', v);
-        if (end == std::string::npos) end = out.size();
+// One key=value pair of a libpq connection string, with where its value stands.
+struct KeywordPair {
+  std::string key, value;
+  std::size_t value_begin = 0, value_end = 0;  // the raw value, quotes included
+};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// Splits "k1=v1 k2='v 2'" the way libpq does. Returns an error text, empty on success.
+// parse_keywords() and the password masking share it, so they can never disagree.
+std::string scan_keywords(std::string_view text, std::vector<KeywordPair>& out) {
+  std::size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < text.size() && is_space(text[i])) ++i;
+  };
+  for (skip_ws(); i < text.size(); skip_ws()) {
+    KeywordPair p;
+    while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) p.key += text[i++];
+    if (p.key.empty()) return "expected a keyword at offset " + std::to_string(i);
+    skip_ws();
+    if (i >= text.size() || text[i] != '=') return "expected '=' after " + p.key;
+    ++i;
+    skip_ws();
+    p.value_begin = i;
+    if (i < text.size() && text[i] == '\'') {
+      for (++i;; ++i) {
+        if (i >= text.size()) return "unterminated quote in value of " + p.key;
+        if (text[i] == '\\' && i + 1 < text.size()) {
+          p.value += text[++i];
+          continue;
+        }
+        if (text[i] == '\'') break;
+        p.value += text[i];
       }
-      out.replace(v, end - v, "***");
+      ++i;
+    } else {
+      while (i < text.size() && !is_space(text[i])) p.value += text[i++];
     }
-    at = out.find("password", at + 1);
+    p.value_end = i;
+    out.push_back(std::move(p));
+  }
+  return {};
+}
+
+// key=value form: every password value becomes ***; an unparseable string is not shown.
+std::string mask_keyword_password(std::string_view text) {
+  std::vector<KeywordPair> pairs;
+  if (!scan_keywords(text, pairs).empty()) return "(connection string not shown)";
+  std::string out(text);
+  for (auto it = pairs.rbegin(); it != pairs.rend(); ++it) {
+    if (it->key == "password") out.replace(it->value_begin, it->value_end - it->value_begin, "***");
   }
   return out;
 }
@@ -83,14 +115,19 @@ bool looks_like_keywords(std::string_view text) {
 // A shown form for error messages that never contains the password.
 std::string mask_password(std::string_view url) {
   if (looks_like_keywords(url)) return mask_keyword_password(url);
+  // The authority ends at the first '/', the user part at its last '@' (as in
+  // parse_postgresql), the user name at that part's first ':'. Everything between is
+  // masked, also when a stray '?' or '@' makes the URL invalid.
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);
-  auto at = url.find('@', scheme_end + 3);
-  auto slash = url.find('/', scheme_end + 3);
-  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return std::string(url);
-  auto colon = url.find(':', scheme_end + 3);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+  std::size_t start = scheme_end + 3;
+  auto slash = url.find('/', start);
+  std::string_view authority = url.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+  auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  auto colon = authority.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start + colon + 1)) + "***" + std::string(url.substr(start + at));
 }
 
 DbUrl parse_sqlite(std::string_view rest, std::string_view shown) {
@@ -161,34 +198,10 @@ DbUrl parse_keywords(std::string_view text, std::string_view shown) {
   DbUrl url;
   url.scheme = Scheme::postgresql;
   url.keyword_form = true;
-  std::size_t i = 0;
-  auto skip_ws = [&] {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
-  };
-  for (skip_ws(); i < text.size(); skip_ws()) {
-    auto eq = text.find('=', i);
-    if (eq == std::string_view::npos) bad(shown, "expected key=value at '" + std::string(text.substr(i)) + "'");
-    std::string key(text.substr(i, eq - i));
-    while (!key.empty() && key.back() == ' ') key.pop_back();
-    if (key.empty() || key.find_first_of(" '") != std::string::npos) bad(shown, "bad keyword '" + key + "'");
-    i = eq + 1;
-    while (i < text.size() && text[i] == ' ') ++i;
-    std::string value;
-    if (i < text.size() && text[i] == '\'') {
-      ++i;
-      for (;; ++i) {
-        if (i >= text.size()) bad(shown, "unterminated quote in value of " + key);
-        if (text[i] == '\\' && i + 1 < text.size()) {
-          value += text[++i];
-          continue;
-        }
-        if (text[i] == '\'') break;
-        value += text[i];
-      }
-      ++i;
-    } else {
-      while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') value += text[i++];
-    }
+  std::vector<KeywordPair> pairs;
+  std::string error = scan_keywords(text, pairs);
+  if (!error.empty()) bad(shown, error);
+  for (const auto& [key, value, b, e] : pairs) {
     if (key == "host" || key == "hostaddr") url.host = value;
     else if (key == "port") {
       if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos || value.size() > 5)
