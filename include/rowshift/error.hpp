@@ -39,6 +39,7 @@ enum class ExitCode : int {
                         // changed definition; nothing was written
   batches_failed = 4,   // the run finished but some batches failed (see `rowshift status`)
   verify_mismatch = 5,  // `verify` found ranges where source and target differ
+  rows_rejected = 6,    // the run finished, but rows were quarantined (`rowshift rejects NAME`)
   interrupted = 75,     // stopped by SIGINT/SIGTERM or --max-outage; run again to resume
 };
 

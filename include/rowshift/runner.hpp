@@ -54,6 +54,11 @@ struct RunOptions {
   std::chrono::milliseconds backoff_base{100};
   std::chrono::milliseconds backoff_cap{5000};
   bool fail_fast = false;
+  // --on-bad-row=quarantine: a batch failing with a row-level permanent error is bisected;
+  // the failing rows go to rowshift_rejects, the rest commit. More than max_rejects
+  // rejected rows in a migration stop the run (batches failed).
+  bool quarantine_bad_rows = false;
+  std::int64_t max_rejects = 1000;
   double max_rows_per_second = 0;            // 0 = unthrottled
   std::chrono::seconds lease{600};           // a running batch older than this is re-taken
 
@@ -79,6 +84,8 @@ struct MigrationReport {
   std::string state;  // done | failed | interrupted | skipped(done earlier)
   std::int64_t batches_total = 0, batches_done = 0, batches_failed = 0;
   std::int64_t rows = 0;    // rows written by this run
+  std::int64_t rejects = 0; // rows quarantined by this run
+  std::int64_t replayed = 0;  // `retry`: quarantined rows written now
   double seconds = 0;
   std::vector<std::string> errors;  // one line per failed batch
 };
@@ -113,6 +120,7 @@ struct MigrationStatus {
   std::string state;  // pending | running | done | failed | changed
   std::int64_t batches_total = 0, batches_done = 0, batches_failed = 0, batches_running = 0;
   std::int64_t rows = 0;
+  std::int64_t rejects = 0; // rows in quarantine (rowshift rejects NAME)
   double seconds = 0;       // time spent in batches
   double rows_per_second = 0;
   std::string started_at, finished_at;
@@ -122,6 +130,14 @@ struct MigrationStatus {
   };
   std::vector<Event> events;       // newest first (at most 10)
   std::string breaker;             // last breaker state logged: closed | open | half-open
+};
+
+struct RejectedRow {
+  std::string key;       // for people: 42 or ('eu', 7)
+  std::int64_t batch = 0;
+  std::string error;
+  std::string row_json;  // the source row
+  std::string at;
 };
 
 struct RangeMismatch {
@@ -154,8 +170,11 @@ class Runner {
   std::vector<MigrationStatus> status(const std::string& only = {});
   // Compares source and target per planned key range (copy and transform migrations).
   VerifyReport verify(const std::string& name);
-  // Puts the failed batches of `name` back to pending and runs it.
+  // Puts the failed batches of `name` back to pending and runs it, then writes its
+  // quarantined rows again (those that still fail stay in quarantine).
   RunReport retry(const std::string& name);
+  // The rows of `name` in quarantine.
+  std::vector<RejectedRow> rejects(const std::string& name);
   // Forgets all progress of `name` (its checkpoint rows); the target data stays.
   void reset(const std::string& name);
   // Stops a run gracefully: no new batch is claimed, running ones finish. Thread-safe.

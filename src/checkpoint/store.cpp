@@ -116,6 +116,10 @@ const char* const kSchemaSteps[] = {
     "CREATE TABLE IF NOT EXISTS rowshift_events (at TEXT NOT NULL, migration TEXT, endpoint TEXT,"
     " event TEXT NOT NULL, detail TEXT);"
     "CREATE INDEX IF NOT EXISTS rowshift_events_by_migration ON rowshift_events (migration, at);",
+    // 2 -> 3: rows set aside by --on-bad-row=quarantine.
+    "CREATE TABLE IF NOT EXISTS rowshift_rejects (migration TEXT NOT NULL, key_text TEXT NOT NULL,"
+    " batch_no BIGINT, lo_key TEXT, hi_key TEXT, error TEXT NOT NULL, row_json TEXT, at TEXT NOT NULL,"
+    " PRIMARY KEY (migration, key_text));",
 };
 static_assert(sizeof(kSchemaSteps) / sizeof(kSchemaSteps[0]) == kSchemaVersion);
 
@@ -161,6 +165,51 @@ void CheckpointStore::add_event(const std::string& migration, const std::string&
                                 const std::string& detail) {
   db_.execute("INSERT INTO rowshift_events (at, migration, endpoint, event, detail) VALUES (?, ?, ?, ?, ?)",
               {now_utc_us(), migration, endpoint, event, detail});
+}
+
+void CheckpointStore::add_reject(const std::string& migration, std::int64_t batch, const Values& key,
+                                 const plan::KeyRange& range, const std::string& error, const std::string& row_json) {
+  std::string key_text = encode_key(key);
+  db_.execute("DELETE FROM rowshift_rejects WHERE migration = ? AND key_text = ?", {migration, key_text});
+  db_.execute(
+      "INSERT INTO rowshift_rejects (migration, key_text, batch_no, lo_key, hi_key, error, row_json, at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {migration, key_text, batch, range.has_lo() ? Value(encode_key(range.lo)) : Value(),
+       range.has_hi() ? Value(encode_key(range.hi)) : Value(), error, row_json, now_utc()});
+}
+
+std::vector<RejectRecord> CheckpointStore::rejects(const std::string& migration) {
+  std::vector<RejectRecord> out;
+  if (version() < 3) return out;
+  db_.query("SELECT key_text, batch_no, lo_key, hi_key, error, row_json, at FROM rowshift_rejects WHERE migration = ?"
+            " ORDER BY batch_no, key_text",
+            {migration}, [&](Values& r) {
+              RejectRecord x;
+              x.key = decode_key(r[0].as_text());
+              x.batch = int_or_zero(r[1]);
+              if (!r[2].is_null()) x.range.lo = decode_key(r[2].as_text());
+              if (!r[3].is_null()) x.range.hi = decode_key(r[3].as_text());
+              x.error = text_or_empty(r[4]);
+              x.row_json = text_or_empty(r[5]);
+              x.at = text_or_empty(r[6]);
+              out.push_back(std::move(x));
+              return true;
+            });
+  return out;
+}
+
+std::int64_t CheckpointStore::reject_count(const std::string& migration) {
+  if (version() < 3) return 0;
+  return db::query_row(db_, "SELECT count(*) FROM rowshift_rejects WHERE migration = ?", {migration})[0].as_int();
+}
+
+void CheckpointStore::remove_reject(const std::string& migration, const Values& key) {
+  db_.execute("DELETE FROM rowshift_rejects WHERE migration = ? AND key_text = ?", {migration, encode_key(key)});
+}
+
+void CheckpointStore::update_reject(const std::string& migration, const Values& key, const std::string& error) {
+  db_.execute("UPDATE rowshift_rejects SET error = ?, at = ? WHERE migration = ? AND key_text = ?",
+              {error, now_utc(), migration, encode_key(key)});
 }
 
 std::vector<EventRecord> CheckpointStore::events(const std::string& migration, int limit) {
@@ -322,6 +371,7 @@ std::int64_t CheckpointStore::retry_failed(const std::string& name) {
 
 bool CheckpointStore::reset(const std::string& name) {
   db_.execute("DELETE FROM rowshift_batches WHERE migration = ?", {name});
+  if (version() >= 3) db_.execute("DELETE FROM rowshift_rejects WHERE migration = ?", {name});
   return db_.execute("DELETE FROM rowshift_migrations WHERE name = ?", {name}) > 0;
 }
 

@@ -6,6 +6,7 @@
 //   rowshift_batches     one row per planned batch: key range, status, attempts, rows,
 //                        last error, owner and lease while running
 //   rowshift_events      the event log: breaker transitions, stops, outages
+//   rowshift_rejects     rows set aside by --on-bad-row=quarantine, with key, error, data
 //
 // Batch states: pending -> running (claimed, with owner and lease) -> done | failed.
 // A claim is a conditional UPDATE, so two runners never hold the same batch. The
@@ -24,7 +25,7 @@
 
 namespace rowshift::checkpoint {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct MigrationRecord {
   std::string name, kind, checksum, status;
@@ -44,6 +45,13 @@ struct BatchRecord {
 
 struct EventRecord {
   std::string at, endpoint, event, detail;
+};
+
+struct RejectRecord {
+  Values key;
+  std::int64_t batch = 0;
+  plan::KeyRange range;  // the one-row range to replay
+  std::string error, row_json, at;
 };
 
 struct BatchCounts {
@@ -72,6 +80,14 @@ class CheckpointStore {
                  const std::string& detail);
   // Newest first.
   std::vector<EventRecord> events(const std::string& migration, int limit);
+
+  // Quarantined rows (replaces an earlier reject of the same key).
+  void add_reject(const std::string& migration, std::int64_t batch, const Values& key, const plan::KeyRange& range,
+                  const std::string& error, const std::string& row_json);
+  std::vector<RejectRecord> rejects(const std::string& migration);
+  std::int64_t reject_count(const std::string& migration);
+  void remove_reject(const std::string& migration, const Values& key);
+  void update_reject(const std::string& migration, const Values& key, const std::string& error);
 
   std::optional<MigrationRecord> migration(const std::string& name);
   std::vector<MigrationRecord> migrations();

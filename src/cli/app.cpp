@@ -28,6 +28,8 @@ struct Flags {
   double breaker_cooldown = 30;
   double max_outage = 600;
   bool fail_fast = false;
+  std::string on_bad_row = "fail";
+  long long max_rejects = 1000;
   bool json = false;
   bool yes = false;
   bool quiet = false;
@@ -57,6 +59,8 @@ RunOptions options_from(const Flags& f) {
   o.backoff_cap = std::chrono::milliseconds(f.backoff_cap_ms);
   o.max_rows_per_second = f.max_rate;
   o.fail_fast = f.fail_fast;
+  o.quarantine_bad_rows = f.on_bad_row == "quarantine";
+  o.max_rejects = f.max_rejects;
   o.breaker_threshold = f.breaker_threshold;
   o.breaker_cooldown = std::chrono::milliseconds(static_cast<long long>(f.breaker_cooldown * 1000));
   o.max_outage = std::chrono::milliseconds(static_cast<long long>(f.max_outage * 1000));
@@ -75,6 +79,12 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--max-rate", f.max_rate, "throttle to about this many rows/s (default: unthrottled)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--fail-fast", f.fail_fast, "stop scheduling batches at the first failed one");
+  cmd->add_option("--on-bad-row", f.on_bad_row,
+                  "fail: a row-level error fails its batch (default); quarantine: the bad rows go to rowshift_rejects, "
+                  "the rest of the batch commits")
+      ->check(CLI::IsMember({"fail", "quarantine"}));
+  cmd->add_option("--max-rejects", f.max_rejects, "with quarantine: stop when more rows than this are rejected (1000)")
+      ->check(CLI::Range(0LL, 1000000000LL));
   cmd->add_option("--breaker-threshold", f.breaker_threshold,
                   "consecutive transient failures that open a database's circuit breaker (default 5)")
       ->check(CLI::Range(1, 1000));
@@ -111,6 +121,9 @@ int cli_main(int argc, char** argv) {
   auto* retry = app.add_subcommand("retry", "put failed batches back to pending and run them");
   retry->add_option("name", f.name, "the migration")->required();
   add_run_flags(retry, f);
+  auto* rejects = app.add_subcommand("rejects", "list the rows a migration put in quarantine");
+  rejects->add_option("name", f.name, "the migration")->required();
+  rejects->add_flag("--json", f.json, "machine-readable output");
   auto* reset = app.add_subcommand("reset", "forget a migration's progress (target data stays)");
   reset->add_option("name", f.name, "the migration")->required();
   reset->add_flag("--yes", f.yes, "confirm");
@@ -124,7 +137,7 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (!app.remaining().empty() && app.get_subcommands().empty()) {
       return fail(ExitCode::usage, "unknown command '" + app.remaining().front() +
-                                       "' (commands: plan, run, status, verify, retry, reset)");
+                                       "' (commands: plan, run, status, verify, retry, rejects, reset)");
     }
     return fail(ExitCode::usage, e.what());
   }
@@ -159,6 +172,10 @@ int cli_main(int argc, char** argv) {
       auto r = runner.verify(f.name);
       cli::print_verify(stdout, r);
       return static_cast<int>(r.ok() ? ExitCode::success : ExitCode::verify_mismatch);
+    }
+    if (rejects->parsed()) {
+      cli::print_rejects(stdout, f.name, runner.rejects(f.name), f.json);
+      return 0;
     }
     if (reset->parsed()) {
       runner.reset(f.name);

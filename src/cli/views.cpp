@@ -29,6 +29,8 @@ void print_run(std::FILE* out, const RunReport& report) {
       std::fprintf(out, ", %s/%s batches done", with_commas(m.batches_done).c_str(),
                    with_commas(m.batches_total).c_str());
       if (m.batches_failed) std::fprintf(out, ", %s failed", with_commas(m.batches_failed).c_str());
+      if (m.rejects) std::fprintf(out, ", %s rows quarantined", with_commas(m.rejects).c_str());
+      if (m.replayed) std::fprintf(out, ", %s quarantined rows written", with_commas(m.replayed).c_str());
       if (m.rows || m.seconds > 0) {
         std::fprintf(out, ", %s rows in %.2fs", with_commas(m.rows).c_str(), m.seconds);
         if (m.seconds > 0) std::fprintf(out, " (%s rows/s)", report::human_rate(static_cast<double>(m.rows) / m.seconds).c_str());
@@ -37,6 +39,10 @@ void print_run(std::FILE* out, const RunReport& report) {
     std::fprintf(out, "\n");
     for (std::size_t i = 0; i < m.errors.size() && i < 10; ++i) std::fprintf(out, "  error: %s\n", m.errors[i].c_str());
     if (m.errors.size() > 10) std::fprintf(out, "  ... %zu more (rowshift status %s)\n", m.errors.size() - 10, m.name.c_str());
+    if (m.rejects > 0) {
+      std::fprintf(out, "  %lld rows quarantined: `rowshift rejects %s` lists them; fix the data, then `rowshift retry %s`\n",
+                   static_cast<long long>(m.rejects), m.name.c_str(), m.name.c_str());
+    }
     if (m.batches_failed > 0) {
       std::fprintf(out, "  %lld failed batches: `rowshift status %s` shows why, `rowshift retry %s` runs them again\n",
                    static_cast<long long>(m.batches_failed), m.name.c_str(), m.name.c_str());
@@ -66,6 +72,9 @@ void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
       std::fprintf(out, "  batch %lld %s, %d attempts: %s\n", static_cast<long long>(e.batch), e.range.c_str(),
                    e.attempts, e.error.c_str());
     }
+    if (s.rejects > 0) {
+      std::fprintf(out, "  %s rows quarantined: rowshift rejects %s\n", with_commas(s.rejects).c_str(), s.name.c_str());
+    }
     if (s.state == "changed") {
       std::fprintf(out, "  definition changed since it started; `rowshift reset %s --yes` to start over\n", s.name.c_str());
     }
@@ -91,6 +100,7 @@ void print_status_json(std::FILE* out, const std::vector<MigrationStatus>& statu
                    {"batches_failed", s.batches_failed},
                    {"batches_running", s.batches_running},
                    {"rows", s.rows},
+                   {"rejects", s.rejects},
                    {"seconds", s.seconds},
                    {"rows_per_second", s.rows_per_second},
                    {"started_at", s.started_at},
@@ -114,6 +124,30 @@ void print_verify(std::FILE* out, const VerifyReport& r) {
   }
   if (r.mismatches.size() > 20) std::fprintf(out, "  ... %zu more mismatching ranges\n", r.mismatches.size() - 20);
   std::fprintf(out, "%s\n", r.ok() ? "OK: source and target agree" : "FAILED: source and target differ");
+}
+
+}  // namespace rowshift::cli
+
+namespace rowshift::cli {
+
+void print_rejects(std::FILE* out, const std::string& name, const std::vector<RejectedRow>& rows, bool json) {
+  if (json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& r : rows) {
+      arr.push_back({{"key", r.key}, {"batch", r.batch}, {"error", r.error},
+                     {"row", nlohmann::json::parse(r.row_json.empty() ? "null" : r.row_json, nullptr, false)},
+                     {"at", r.at}});
+    }
+    std::string text = nlohmann::json{{"migration", name}, {"rejects", arr}}.dump(2, ' ', false,
+                                                                                  nlohmann::json::error_handler_t::replace);
+    std::fprintf(out, "%s\n", text.c_str());
+    return;
+  }
+  std::fprintf(out, "%s: %zu rows in quarantine\n", name.c_str(), rows.size());
+  for (const auto& r : rows) {
+    std::fprintf(out, "  key %s (batch %lld): %s\n    row: %s\n", r.key.c_str(), static_cast<long long>(r.batch),
+                 r.error.c_str(), r.row_json.c_str());
+  }
 }
 
 }  // namespace rowshift::cli

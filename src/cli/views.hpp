@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "rowshift/runner.hpp"
@@ -13,5 +14,6 @@ void print_run(std::FILE* out, const RunReport& report);
 void print_status(std::FILE* out, const std::vector<MigrationStatus>& status);
 void print_status_json(std::FILE* out, const std::vector<MigrationStatus>& status);
 void print_verify(std::FILE* out, const VerifyReport& report);
+void print_rejects(std::FILE* out, const std::string& name, const std::vector<RejectedRow>& rows, bool json);
 
 }  // namespace rowshift::cli

@@ -21,8 +21,8 @@ CircuitBreaker::CircuitBreaker(std::string endpoint, Options options, Listener l
 void CircuitBreaker::before_call(const std::stop_token& stop) {
   std::unique_lock lock(mu_);
   for (;;) {
+    if (state_ == State::closed) return;  // a stop lets calls through: running batches finish
     if (stop.stop_requested()) throw Error(ErrorKind::cancelled, "stopped while " + endpoint_ + " was unavailable");
-    if (state_ == State::closed) return;
     auto now = Clock::now();
     if (now - outage_started_ >= options_.max_outage) {
       if (!outage_exceeded_) {

@@ -34,8 +34,9 @@ class CircuitBreaker {
 
   CircuitBreaker(std::string endpoint, Options options, Listener listener = {});
 
-  // Returns when a call may go through. Throws Error(cancelled) when stop is requested
-  // while waiting, or when the endpoint has been unreachable for longer than max_outage.
+  // Returns when a call may go through (at once while closed, even after a stop, so that
+  // running batches finish). Throws Error(cancelled) when stop is requested while it
+  // waits, or when the endpoint has been unreachable for longer than max_outage.
   void before_call(const std::stop_token& stop);
   void on_success();
   void on_transient_failure();

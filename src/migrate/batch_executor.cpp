@@ -116,20 +116,107 @@ std::vector<std::string> target_columns(const MigrationDef& def) {
   return cols;
 }
 
+std::int64_t write_range(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
+  switch (def.kind) {
+    case MigrationKind::copy: return copy_batch(def, range, c);
+    case MigrationKind::transform: return transform_batch(def, range, c);
+    case MigrationKind::update: return update_batch(def, range, c);
+    case MigrationKind::schema: break;
+  }
+  throw Error(ErrorKind::permanent, "schema migrations have no batches");
+}
+
 std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
                        const std::function<void(std::int64_t rows)>& in_transaction) {
   db::Transaction tx(*c.target);
-  std::int64_t rows = 0;
-  switch (def.kind) {
-    case MigrationKind::copy: rows = copy_batch(def, range, c); break;
-    case MigrationKind::transform: rows = transform_batch(def, range, c); break;
-    case MigrationKind::update: rows = update_batch(def, range, c); break;
-    case MigrationKind::schema:
-      throw Error(ErrorKind::permanent, "schema migrations have no batches");
-  }
+  std::int64_t rows = write_range(def, range, c);
   if (in_transaction) in_transaction(rows);
   tx.commit();
   return rows;
+}
+
+namespace {
+
+// Writes keys[i..j] (by key range), splitting in halves on a permanent error until the
+// rows that fail are alone; each of those becomes a Reject. Runs inside the caller's
+// transaction, each try inside a savepoint so that a failed half leaves nothing behind.
+class Bisector {
+ public:
+  Bisector(const MigrationDef& def, const plan::KeyRange& range, const Connections& c, std::vector<Values> keys)
+      : def_(def), range_(range), c_(c), keys_(std::move(keys)) {}
+
+  std::int64_t run(std::vector<Reject>& rejects) {
+    if (keys_.empty()) return 0;
+    return attempt(0, keys_.size() - 1, rejects);
+  }
+
+ private:
+  plan::KeyRange sub(std::size_t i, std::size_t j) const {
+    plan::KeyRange r;
+    r.lo = i == 0 ? range_.lo : keys_[i - 1];
+    r.hi = j + 1 == keys_.size() ? range_.hi : keys_[j];
+    return r;
+  }
+
+  std::int64_t attempt(std::size_t i, std::size_t j, std::vector<Reject>& rejects) {
+    plan::KeyRange r = sub(i, j);
+    c_.target->execute_script("SAVEPOINT rowshift_bisect");
+    try {
+      std::int64_t n = write_range(def_, r, c_);
+      c_.target->execute_script("RELEASE SAVEPOINT rowshift_bisect");
+      return n;
+    } catch (const Error& e) {
+      if (e.transient()) throw;  // the whole batch is retried
+      c_.target->execute_script("ROLLBACK TO SAVEPOINT rowshift_bisect");
+      c_.target->execute_script("RELEASE SAVEPOINT rowshift_bisect");
+      if (i == j) {
+        rejects.push_back({keys_[i], r, e.what()});
+        return 0;
+      }
+      std::size_t mid = i + (j - i) / 2;
+      return attempt(i, mid, rejects) + attempt(mid + 1, j, rejects);
+    }
+  }
+
+  const MigrationDef& def_;
+  const plan::KeyRange& range_;
+  const Connections& c_;
+  std::vector<Values> keys_;
+};
+
+}  // namespace
+
+std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                                    std::vector<Reject>& rejects,
+                                    const std::function<void(std::int64_t rows)>& in_transaction) {
+  // The keys of the batch, from the table the batches were planned on.
+  db::Database& keyed = def.kind == MigrationKind::update ? *c.target : *c.source;
+  std::string sql = "SELECT " + db::quote_list(def.key) + " FROM " + db::quote_ident(def.source_table) + " WHERE " +
+                    db::range_predicate(def.key, range.has_lo(), range.has_hi());
+  if (!def.where.empty()) sql += " AND (" + def.where + ")";
+  sql += " ORDER BY " + db::quote_list(def.key);
+  std::vector<Values> keys;
+  keyed.query(sql, range.params(), [&](Values& k) {
+    keys.push_back(k);
+    return true;
+  });
+  db::Transaction tx(*c.target);
+  std::int64_t rows = Bisector(def, range, c, std::move(keys)).run(rejects);
+  if (in_transaction) in_transaction(rows);
+  tx.commit();
+  return rows;
+}
+
+Values source_row(const MigrationDef& def, const Values& key, const Connections& c, std::vector<std::string>& names) {
+  db::Database& db = def.kind == MigrationKind::update ? *c.target : *c.source;
+  std::string where;
+  for (const auto& k : def.key) where += (where.empty() ? "" : " AND ") + db::quote_ident(k) + " = ?";
+  Values row;
+  db.query("SELECT * FROM " + db::quote_ident(def.source_table) + " WHERE " + where, key, [&](Values& r) {
+    row = r;
+    return false;
+  }, &names);
+  return row;
 }
 
 void produce_rows(const MigrationDef& def, const plan::KeyRange& range, db::Database& source,

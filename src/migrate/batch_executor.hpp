@@ -27,6 +27,26 @@ struct Connections {
 std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
                        const std::function<void(std::int64_t rows)>& in_transaction);
 
+// Writes the batch's rows without a transaction of its own.
+std::int64_t write_range(const MigrationDef& def, const plan::KeyRange& range, const Connections& c);
+
+// A row that failed with a permanent error and was set aside (--on-bad-row=quarantine).
+struct Reject {
+  Values key;
+  plan::KeyRange range;  // the one-row range that failed: replayed by `rowshift retry`
+  std::string error;
+};
+
+// run_batch() for a batch that failed with a permanent error: bisects it by key until
+// the failing rows are alone, writes all the others, and returns those in `rejects`.
+// Everything, including in_transaction(rows), commits in one transaction.
+std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                                    std::vector<Reject>& rejects,
+                                    const std::function<void(std::int64_t rows)>& in_transaction);
+
+// The source row with this key (all columns), for the reject log.
+Values source_row(const MigrationDef& def, const Values& key, const Connections& c, std::vector<std::string>& names);
+
 // Reads the rows a copy or transform produces for `range`, in target column order
 // (for verify). fn gets each row; for transforms, each emitted row.
 void produce_rows(const MigrationDef& def, const plan::KeyRange& range, db::Database& source,

@@ -13,6 +13,7 @@
 #include "exec/worker_pool.hpp"
 #include "migrate/batch_executor.hpp"
 #include "run/context.hpp"
+#include "checkpoint/row_json.hpp"
 #include "run/guarded_database.hpp"
 
 namespace rowshift {
@@ -24,6 +25,7 @@ struct BatchOutcome {
   enum State { done, failed, cancelled, lost } state = done;
   std::int64_t number = 0;
   std::int64_t rows = 0;
+  std::int64_t rejects = 0;
   int retries = 0;
   std::string error;
 };
@@ -144,12 +146,53 @@ class BatchTask {
       } catch (const std::exception& e) {
         out.error = context(batch) + e.what();
       }
+      if (opt_.quarantine_bad_rows && store_holder) {
+        // A row-level permanent error: set the bad rows aside, commit the others.
+        try {
+          if (quarantine(batch, c, store(), out)) return finish(out, BatchOutcome::done);
+          return finish(out, BatchOutcome::lost);
+        } catch (const std::exception& e) {
+          out.error = context(batch) + "while quarantining: " + e.what();
+        }
+      }
       if (store_holder) best_effort([&] { store().mark_failed(def_.name, batch.number, owner_, out.error); });
       return finish(out, BatchOutcome::failed);
     }
   }
 
  private:
+  // Bisects the batch; records each failing row with its error and data. Returns false
+  // when the claim was lost meanwhile.
+  bool quarantine(const checkpoint::BatchRecord& batch, const migrate::Connections& c, checkpoint::CheckpointStore& store,
+                  BatchOutcome& out) const {
+    std::vector<migrate::Reject> rejects;
+    auto t0 = Clock::now();
+    auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
+    auto record = [&] {
+      for (const auto& r : rejects) {
+        std::vector<std::string> names;
+        Values row = migrate::source_row(def_, r.key, c, names);
+        store.add_reject(def_.name, batch.number, r.key, r.range, r.error, checkpoint::row_to_json(names, row));
+      }
+    };
+    try {
+      out.rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, [&](std::int64_t rows) {
+        if (!c.same_store()) return;
+        record();  // rejects, rows and the done mark commit together
+        if (!store.mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
+      });
+    } catch (const ClaimLost&) {
+      return false;
+    }
+    if (!c.same_store()) {
+      record();
+      if (!store.mark_done(def_.name, batch.number, owner_, out.rows, ms())) return false;
+    }
+    out.rejects = static_cast<std::int64_t>(rejects.size());
+    out.error.clear();
+    return true;
+  }
+
   // Opens the worker's connections, each behind its endpoint's breaker. The coordinator
   // has reached every endpoint already, so a failure here is an outage (transient).
   void open(WorkerState& ws) const {
@@ -228,6 +271,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   auto last_progress = t0 - std::chrono::seconds(1);
   std::size_t next = 0, in_flight = 0;
   bool stop_scheduling = false;
+  std::int64_t rejects_total = store().reject_count(def.name);
   const double rows_per_batch = rec.batch_size > 0 ? static_cast<double>(rec.batch_size) : 1000.0;
   {
     exec::WorkerPool pool(opt.workers, static_cast<std::size_t>(opt.workers));
@@ -258,6 +302,16 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
               ++progress.batches_done;
               report.rows += r->rows;
               progress.rows_done += r->rows;
+              if (r->rejects > 0) {
+                report.rejects += r->rejects;
+                rejects_total += r->rejects;
+                if (opt.max_rejects >= 0 && rejects_total > opt.max_rejects && !stop_scheduling) {
+                  stop_scheduling = halted = true;
+                  report.errors.push_back(std::to_string(rejects_total) + " rows rejected in " + def.name +
+                                          ", more than --max-rejects " + std::to_string(opt.max_rejects) +
+                                          "; fix the data (`rowshift rejects " + def.name + "`) and run again");
+                }
+              }
               break;
             case BatchOutcome::failed:
               ++report.batches_failed;
@@ -312,8 +366,8 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
     store().set_status(def.name, "failed");
   } else if (stop.stop_requested()) {
     report.state = "interrupted";
-  } else if (after.failed > 0) {
-    report.state = "failed";  // --fail-fast left batches pending
+  } else if (after.failed > 0 || (opt.max_rejects >= 0 && rejects_total > opt.max_rejects)) {
+    report.state = "failed";  // --fail-fast or --max-rejects left batches pending
   } else {
     report.state = "incomplete";  // another runner still holds batches
   }

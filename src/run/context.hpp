@@ -87,6 +87,9 @@ struct Runner::Impl {
   // Runs the pending batches of a planned migration on the worker pool.
   MigrationReport run_batches(const MigrationDef& def, const checkpoint::MigrationRecord& rec);
   VerifyReport verify(const MigrationDef& def);
+  // `retry`: writes each quarantined row of def again; returns how many succeeded and
+  // counts those still failing into report.rejects.
+  std::int64_t replay_rejects(const MigrationDef& def, MigrationReport& report);
 };
 
 }  // namespace rowshift

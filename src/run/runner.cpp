@@ -3,6 +3,7 @@
 #include <random>
 
 #include "checkpoint/key_codec.hpp"
+#include "migrate/batch_executor.hpp"
 #include "migrate/loader.hpp"
 #include "plan/planner.hpp"
 #include "exec/retry_policy.hpp"
@@ -18,12 +19,14 @@ std::string lower(std::string s) {
 
 ExitCode RunReport::exit_code() const {
   if (interrupted) return ExitCode::interrupted;
+  bool rejected = false;
   for (const auto& m : migrations) {
     // Another runner still holds batches of it: not finished, and resumable.
     if (m.state == "incomplete") return ExitCode::interrupted;
     if (m.batches_failed > 0 || m.state == "failed") return ExitCode::batches_failed;
+    rejected = rejected || m.rejects > 0;
   }
-  return ExitCode::success;
+  return rejected ? ExitCode::rows_rejected : ExitCode::success;
 }
 
 Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
@@ -423,6 +426,7 @@ std::vector<MigrationStatus> Runner::status(const std::string& only) {
       s.batches_failed = c.failed;
       s.batches_running = c.running;
       s.rows = c.rows;
+      s.rejects = I.store().reject_count(def->name);
       s.seconds = rec->elapsed_seconds;
       if (s.seconds > 0) s.rows_per_second = static_cast<double>(s.rows) / s.seconds;
       for (const auto& b : I.store().batches(def->name, "failed")) {
@@ -448,9 +452,11 @@ RunReport Runner::retry(const std::string& name) {
   }
   I.check_drift(def);
   I.store().batches(name, "failed");  // a corrupted row is found before anything changes
+  I.store().rejects(name);
   I.store().retry_failed(name);
   RunReport report;
   auto r = I.run_one_resilient(def);
+  if (r.state == "done") r.replayed = I.replay_rejects(def, r);
   report.interrupted = r.state == "interrupted";
   report.migrations.push_back(std::move(r));
   return report;
@@ -467,6 +473,42 @@ void Runner::reset(const std::string& name) {
   bool had = I.store().reset(name);
   tx.commit();
   if (!had) throw Error(ErrorKind::config, "migration " + name + " has no progress to reset");
+}
+
+std::vector<RejectedRow> Runner::rejects(const std::string& name) {
+  auto& I = *impl_;
+  std::vector<RejectedRow> out;
+  if (!I.store_exists()) return out;
+  for (const auto& r : I.store().rejects(name)) {
+    out.push_back({checkpoint::describe_key(r.key), r.batch, r.error, r.row_json, r.at});
+  }
+  if (out.empty() && !I.store().migration(name)) I.find(name);  // unknown name: say so
+  return out;
+}
+
+std::int64_t Runner::Impl::replay_rejects(const MigrationDef& def, MigrationReport& report) {
+  // Each quarantined row again, alone: written and forgotten, or kept with its new error.
+  std::int64_t replayed = 0;
+  auto source = source_is_target(def) ? nullptr : open_source(def);
+  migrate::Connections c;
+  c.target = target.get();
+  c.source = source ? source.get() : target.get();
+  c.store = &store_db();
+  for (const auto& r : store().rejects(def.name)) {
+    try {
+      db::Transaction tx(*target);
+      migrate::write_range(def, r.range, c);
+      if (store_is_target) store().remove_reject(def.name, r.key);
+      tx.commit();
+      if (!store_is_target) store().remove_reject(def.name, r.key);
+      ++replayed;
+    } catch (const Error& e) {
+      if (e.transient()) throw;
+      store().update_reject(def.name, r.key, e.what());
+      ++report.rejects;
+    }
+  }
+  return replayed;
 }
 
 VerifyReport Runner::verify(const std::string& name) {

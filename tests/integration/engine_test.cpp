@@ -380,3 +380,73 @@ TEST_P(BreakerTest, OutageLongerThanMaxOutageStopsResumably) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BreakerTest, ::testing::ValuesIn(all_backends()), backend_name);
+
+// Bad rows: --on-bad-row=quarantine bisects a failing batch, sets the offending rows
+// aside with their key, error and data, and commits the rest.
+class QuarantineTest : public EngineTest {
+ protected:
+  std::vector<MigrationDef> slim_set() {
+    auto ddl = Migration::schema("0001_slim", "CREATE TABLE slim (id BIGINT PRIMARY KEY,"
+                                              " note TEXT CHECK (note IS NULL OR note <> 'bad'))");
+    auto copy = Migration::copy("0002_slim").from("orders").key("id").to("slim").column("id", "id").column("note", "note");
+    return {ddl.def(), copy.def()};
+  }
+  void spoil(int how_many) {  // rows spread over different batches
+    open_db(url)->execute("UPDATE orders SET note = 'bad' WHERE id IN (SELECT id FROM orders WHERE id % 997 = 3"
+                          " ORDER BY id LIMIT " + std::to_string(how_many) + ")");
+  }
+};
+
+TEST_P(QuarantineTest, BadRowsAreSetAsideAndReplayedAfterAFix) {
+  spoil(3);
+  RunOptions o = options(slim_set());
+  o.quarantine_bad_rows = true;
+  Runner runner(o);
+  auto report = runner.run();
+  EXPECT_EQ(report.exit_code(), ExitCode::rows_rejected);
+  EXPECT_EQ(report.migrations[1].rejects, 3);
+  EXPECT_EQ(report.migrations[1].batches_failed, 0);
+  EXPECT_EQ(count("SELECT count(*) FROM slim"), kRows - 3) << "the rest of each batch committed";
+  auto rejects = runner.rejects("0002_slim");
+  ASSERT_EQ(rejects.size(), 3u);
+  for (const auto& r : rejects) {
+    EXPECT_NE(r.row_json.find("\"note\":\"bad\""), std::string::npos) << r.row_json;
+    EXPECT_NE(r.row_json.find("\"id\":" + r.key), std::string::npos) << r.row_json;
+    EXPECT_TRUE(r.error.find("CHECK constraint failed") != std::string::npos ||
+                r.error.find("23514") != std::string::npos)
+        << r.error;
+  }
+  EXPECT_EQ(runner.status("0002_slim")[0].rejects, 3);
+
+  // The user fixes the data; retry writes the quarantined rows.
+  open_db(url)->execute("UPDATE orders SET note = 'fixed' WHERE note = 'bad'");
+  auto retried = Runner(options(slim_set())).retry("0002_slim");
+  EXPECT_EQ(retried.exit_code(), ExitCode::success);
+  EXPECT_EQ(retried.migrations[0].replayed, 3);
+  EXPECT_EQ(count("SELECT count(*) FROM slim"), kRows);
+  EXPECT_EQ(count("SELECT count(*) FROM slim WHERE note = 'fixed'"), 3);
+  EXPECT_TRUE(Runner(options(slim_set())).rejects("0002_slim").empty());
+}
+
+TEST_P(QuarantineTest, MaxRejectsStopsTheRun) {
+  spoil(4);
+  RunOptions o = options(slim_set());
+  o.quarantine_bad_rows = true;
+  o.max_rejects = 1;
+  o.workers = 1;
+  auto report = Runner(o).run();
+  EXPECT_EQ(report.exit_code(), ExitCode::batches_failed);
+  ASSERT_FALSE(report.migrations[1].errors.empty());
+  EXPECT_NE(report.migrations[1].errors.back().find("more than --max-rejects 1"), std::string::npos);
+  EXPECT_GT(count("SELECT count(*) FROM rowshift_batches WHERE status = 'pending'"), 0) << "scheduling stopped";
+}
+
+TEST_P(QuarantineTest, DefaultFailsTheBatchAndDropsNothingSilently) {
+  spoil(1);
+  auto report = Runner(options(slim_set())).run();
+  EXPECT_EQ(report.exit_code(), ExitCode::batches_failed);
+  EXPECT_EQ(report.migrations[1].batches_failed, 1);
+  EXPECT_EQ(count("SELECT count(*) FROM slim"), kRows - 1000) << "the failed batch wrote nothing";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, QuarantineTest, ::testing::ValuesIn(all_backends()), backend_name);

@@ -240,14 +240,15 @@ TEST_P(StoreConformance, ClaimDoneFailRetryReset) {
   EXPECT_EQ(c.rows, 10);
   EXPECT_EQ(store.batches("m", "failed")[0].last_error, "boom");
   EXPECT_EQ(store.retry_failed("m"), 1);
-  db->execute("UPDATE rowshift_meta SET value = '3' WHERE key = 'schema_version'");
+  db->execute("UPDATE rowshift_meta SET value = '99' WHERE key = 'schema_version'");
   EXPECT_THROW(store.ensure_schema(), Error) << "a store from a newer rowshift is refused";
-  // A version-1 store (before the event log) is upgraded in place.
-  db->execute_script("DROP TABLE rowshift_events");
+  // A version-1 store (before the event log and the rejects) is upgraded in place.
+  db->execute_script("DROP TABLE rowshift_events; DROP TABLE rowshift_rejects");
   db->execute("UPDATE rowshift_meta SET value = '1' WHERE key = 'schema_version'");
   store.ensure_schema();
-  EXPECT_EQ(store.version(), 2);
+  EXPECT_EQ(store.version(), checkpoint::kSchemaVersion);
   EXPECT_TRUE(db->table_exists("rowshift_events"));
+  EXPECT_TRUE(db->table_exists("rowshift_rejects"));
   EXPECT_EQ(store.migration("m")->name, "m") << "upgrading keeps the data";
   {
     db::Transaction tx(*db);

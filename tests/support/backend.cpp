@@ -3,6 +3,7 @@
 #include "support/backend.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -32,9 +33,19 @@ std::string new_pg_database() {
   static std::atomic<int> counter{0};
   std::string name = "t_" + std::to_string(getpid()) + "_" + std::to_string(++counter) + "_" +
                      std::to_string(std::random_device{}() % 100000);
-  auto admin = db::open_database(url);
-  admin->execute_script("CREATE DATABASE " + name);
-  return pg_url_for(name);
+  // CREATE DATABASE copies template1 and fails while another session uses it (tests
+  // run in parallel): try again a few times.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto admin = db::open_database(url);
+      admin->execute_script("CREATE DATABASE " + name);
+      return pg_url_for(name);
+    } catch (const std::exception& e) {
+      if (attempt >= 20) throw;
+      std::fprintf(stderr, "CREATE DATABASE %s failed (%s), retrying\n", name.c_str(), e.what());
+      usleep(200000);
+    }
+  }
 }
 
 std::string Backend::new_database(const TempDir& dir, const std::string& file) const {

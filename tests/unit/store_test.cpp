@@ -41,7 +41,7 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, SchemaCreatedOnceWithVersion) {
   EXPECT_TRUE(store.exists());
   store.ensure_schema();  // second call is a no-op
-  EXPECT_EQ(db::query_row(*db, "SELECT value FROM rowshift_meta WHERE key='schema_version'")[0].as_text(), "2");
+  EXPECT_EQ(db::query_row(*db, "SELECT value FROM rowshift_meta WHERE key='schema_version'")[0].as_text(), "3");
 }
 
 TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
