@@ -21,8 +21,9 @@ ErrorKind classify(int code) {
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
     case SQLITE_PROTOCOL:
-    case SQLITE_FULL:
       return ErrorKind::transient;
+    // SQLITE_FULL (disk or file-size limit) stays permanent: retrying at once cannot
+    // free space; the run stops with the message and resumes after space is freed.
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:

@@ -177,7 +177,8 @@ TEST_F(SqliteToPostgres, SigkilledThreeTimesThenResumedMatchesSource) {
 }
 
 TEST_F(SqliteToPostgres, TerminatedConnectionsAreReopenedAndNothingIsLost) {
-  pid_t pid = start_process(cli({"run", "--max-rate", "100000", "--max-attempts", "5"}), dir.file("run.log"));
+  // Many attempts: under the sanitizers a batch can outlive several rounds of cuts.
+  pid_t pid = start_process(cli({"run", "--max-rate", "100000", "--max-attempts", "10"}), dir.file("run.log"));
   auto admin = open_db(pg);
   std::int64_t terminated = 0;
   for (int i = 0; i < 6; ++i) {
