@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <string>
 #include <unordered_map>
@@ -277,11 +278,20 @@ class SqliteDatabase final : public Database {
 
   [[noreturn]] void fail_stmt(sqlite3_stmt* st, int rc) {
     std::string msg = sqlite3_errmsg(db_);
+    int sys = sqlite3_system_errno(db_);  // before reset, which may do more I/O
     sqlite3_reset(st);
-    fail(rc, msg);
+    fail(rc, msg, sys);
   }
 
-  [[noreturn]] void fail(int rc, const std::string& msg) {
+  [[noreturn]] void fail(int rc, const std::string& msg, int sys = -1) {
+    // A write refused for lack of space (ENOSPC) or by a file-size limit (EFBIG) comes
+    // back as SQLITE_FULL or as an I/O error on write; either way the disk is full, and
+    // retrying at once cannot help.
+    if (sys < 0) sys = sqlite3_system_errno(db_);
+    if ((rc & 0xff) == SQLITE_FULL || rc == SQLITE_IOERR_WRITE || sys == ENOSPC || sys == EFBIG) {
+      throw Error(ErrorKind::permanent, "sqlite: database or disk is full (" + url_.redacted() +
+                                            "): free space and run again (code " + std::to_string(rc) + ")");
+    }
     throw Error(classify(rc), "sqlite: " + msg + " (code " + std::to_string(rc) + ")");
   }
 

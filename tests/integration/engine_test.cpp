@@ -10,6 +10,7 @@
 #include "rowshift/rowshift.hpp"
 #include "support/backend.hpp"
 #include "support/faulty_database.hpp"
+#include "support/run_options.hpp"
 #include "support/sqlite_fixture.hpp"
 #include "support/temp_dir.hpp"
 
@@ -44,15 +45,7 @@ class EngineTest : public ::testing::TestWithParam<Backend> {
     backend.make_orders(*db, kRows);
   }
 
-  RunOptions options(std::vector<MigrationDef> migrations) {
-    RunOptions o;
-    o.db_url = url;
-    o.include_registered = false;
-    o.migrations = std::move(migrations);
-    o.backoff_base = std::chrono::milliseconds(1);
-    o.backoff_cap = std::chrono::milliseconds(5);
-    return o;
-  }
+  RunOptions options(std::vector<MigrationDef> migrations) { return test_options(url, std::move(migrations)); }
   std::vector<MigrationDef> copy_set() { return {Migration::schema("0001_create", kCreate).def(), copy_orders()}; }
 
   std::int64_t count(const std::string& sql) {

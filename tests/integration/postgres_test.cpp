@@ -9,6 +9,7 @@
 #include "plan/planner.hpp"
 #include "rowshift/rowshift.hpp"
 #include "support/backend.hpp"
+#include "support/run_options.hpp"
 #include "support/sqlite_fixture.hpp"
 #include "support/temp_dir.hpp"
 
@@ -18,13 +19,7 @@ using namespace rowshift::testing;
 namespace {
 
 RunOptions options_for(const std::string& url, std::vector<MigrationDef> migrations) {
-  RunOptions o;
-  o.db_url = url;
-  o.include_registered = false;
-  o.migrations = std::move(migrations);
-  o.backoff_base = std::chrono::milliseconds(1);
-  o.backoff_cap = std::chrono::milliseconds(5);
-  return o;
+  return test_options(url, std::move(migrations));
 }
 
 std::vector<Values> rows_of(const std::string& url, const std::string& sql) {

@@ -247,3 +247,24 @@ TEST_F(ProcessTest, TwoRunnersShareOneMigrationWithoutDoingAnyBatchTwice) {
   EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), rows);
   EXPECT_EQ(wrong_rows(), 0);
 }
+
+TEST_F(ProcessTest, DiskFullStopsWithAClearErrorAndResumesOnceSpaceIsFreed) {
+  // No file of the run may grow past 2 MiB: the write-ahead log, where SQLite puts every
+  // write first, fills up during the copy. (RLIMIT_FSIZE: a full disk for one process.)
+  pid_t pid = start_process(cli({"run"}), dir.file("full.log"), 2 * 1024 * 1024);
+  int code = wait_process(pid);
+  std::string log = read_file(dir.file("full.log"));
+  EXPECT_TRUE(code == 1 || code == 4) << code << log;
+  EXPECT_NE(log.find("database or disk is full"), std::string::npos) << log;
+  EXPECT_EQ(db::query_row(*open_db(url), "PRAGMA integrity_check")[0].as_text(), "ok") << "nothing corrupt";
+  EXPECT_LT(count("SELECT count(*) FROM orders_v2"), rows);
+
+  // Space is back: run again (batches that failed for lack of space go back with retry).
+  auto again = run_process(cli({"run"}));
+  if (again.exit_code == 4) again = run_process(cli({"retry", "0002_copy_orders"}));
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  auto rest = run_process(cli({"run"}));
+  ASSERT_EQ(rest.exit_code, 0) << rest.out << rest.err;
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), rows);
+  EXPECT_EQ(wrong_rows(), 0);
+}

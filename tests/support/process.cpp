@@ -1,6 +1,8 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,11 +29,16 @@ std::string slurp(const std::string& path) {
 }
 
 // Starts argv with stdin from /dev/null and stdout/stderr on the given descriptors.
-pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd) {
+pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd, long long max_file_bytes = 0) {
   auto args = c_args(argv);
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (max_file_bytes > 0) {
+      struct rlimit limit {static_cast<rlim_t>(max_file_bytes), static_cast<rlim_t>(max_file_bytes)};
+      setrlimit(RLIMIT_FSIZE, &limit);
+      signal(SIGXFSZ, SIG_IGN);  // survives exec: writes past the limit fail with EFBIG
+    }
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     dup2(out_fd, 1);
@@ -44,9 +51,9 @@ pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd) {
 
 }  // namespace
 
-pid_t start_process(const std::vector<std::string>& argv, const std::string& output_file) {
+pid_t start_process(const std::vector<std::string>& argv, const std::string& output_file, long long max_file_bytes) {
   int fd = open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = spawn(argv, fd, fd);
+  pid_t pid = spawn(argv, fd, fd, max_file_bytes);
   close(fd);
   return pid;
 }

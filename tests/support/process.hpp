@@ -15,8 +15,11 @@ struct ProcessResult {
 
 // Runs argv to completion (stdin closed) and collects stdout and stderr.
 ProcessResult run_process(const std::vector<std::string>& argv);
-// Starts argv with stdout/stderr sent to the given file; returns its pid.
-pid_t start_process(const std::vector<std::string>& argv, const std::string& output_file);
+// Starts argv with stdout/stderr sent to the given file; returns its pid. With
+// max_file_bytes > 0 the process may not grow any file beyond that size (RLIMIT_FSIZE,
+// SIGXFSZ ignored so that writes fail with EFBIG): a full disk, for one process.
+pid_t start_process(const std::vector<std::string>& argv, const std::string& output_file,
+                    long long max_file_bytes = 0);
 // Waits for pid; returns exit code, or -signal when a signal ended it.
 int wait_process(pid_t pid);
 
