@@ -443,3 +443,25 @@ TEST_P(QuarantineTest, DefaultFailsTheBatchAndDropsNothingSilently) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, QuarantineTest, ::testing::ValuesIn(all_backends()), backend_name);
+
+// A flaky, slow database: a seeded fifth of the batch writes fail transiently and every
+// claim takes 5 ms. Retries absorb it all; each retry is counted as an attempt.
+TEST_P(EngineTest, SeededFlakyAndSlowDatabase) {
+  ScopedFaults faults;
+  FaultRule flaky{"INSERT INTO \"orders_v2\"", ErrorKind::transient, -1};
+  flaky.fraction = 0.2;
+  faults.plan().add(flaky);
+  FaultRule slow{"SET status = 'running'", ErrorKind::transient, 0};
+  slow.latency_ms = 5;
+  faults.plan().add(slow);
+  RunOptions o = options(copy_set());
+  o.batch_size = 250;  // 20 batches
+  o.max_attempts = 10;
+  o.breaker_threshold = 1000;  // this test is about retries, not the breaker
+  auto report = Runner(o).run();
+  ASSERT_EQ(report.exit_code(), ExitCode::success);
+  EXPECT_GT(faults.plan().injected(), 0);
+  EXPECT_GE(faults.plan().delayed(), 20);
+  EXPECT_EQ(count("SELECT sum(attempts) FROM rowshift_batches"), 20 + faults.plan().injected());
+  EXPECT_EQ(wrong_rows(), 0);
+}

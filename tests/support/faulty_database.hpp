@@ -1,6 +1,7 @@
 // FaultyDatabase: wraps a Database and fails chosen calls (LevelDB's EnvWrapper idea).
 //
-// A FaultPlan is shared by every connection opened while it is installed. Each rule
+// A FaultPlan is shared by every connection opened while it is installed; its random
+// choices come from a seed, so a failing run can be replayed. Each rule
 // matches statements by a substring (and optionally by their first bound parameter:
 // for batch statements the lower key bound, which picks out one batch), and
 // fails the first `times` matching calls (times < 0: every matching call) with an
@@ -11,7 +12,10 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <chrono>
 #include <optional>
+#include <random>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -26,15 +30,19 @@ struct FaultRule {
   int times = 1;
   std::optional<Value> first_param;  // only statements whose first parameter equals this
   bool after_success = false;
+  double fraction = 1.0;             // fail only this share of matching calls (seeded)
+  int latency_ms = 0;                // delay every matching call this long (no failure if times = 0)
 };
 
 class FaultPlan {
  public:
+  explicit FaultPlan(std::uint64_t seed = 42) : rng_(seed) {}
   void add(FaultRule rule) {
     std::lock_guard lock(mu_);
     rules_.push_back({std::move(rule), 0});
   }
   int injected() const { return injected_.load(); }
+  int delayed() const { return delayed_.load(); }
   // While down, every statement, BEGIN and COMMIT fails as a lost connection would.
   void set_down(bool down) { down_ = down; }
 
@@ -48,7 +56,12 @@ class FaultPlan {
     for (auto& [rule, fired] : rules_) {
       if (rule.after_success != after || sql.find(rule.sql_contains) == std::string::npos) continue;
       if (rule.first_param && (params.empty() || !(params[0] == *rule.first_param))) continue;
+      if (rule.latency_ms > 0) {
+        ++delayed_;
+        std::this_thread::sleep_for(std::chrono::milliseconds(rule.latency_ms));
+      }
       if (rule.times >= 0 && fired >= rule.times) continue;
+      if (rule.fraction < 1.0 && std::uniform_real_distribution<double>(0, 1)(rng_) >= rule.fraction) continue;
       ++fired;
       ++injected_;
       throw Error(rule.kind, std::string("injected ") + (rule.kind == ErrorKind::transient ? "transient" : "permanent") +
@@ -60,7 +73,9 @@ class FaultPlan {
   std::mutex mu_;
   std::vector<std::pair<FaultRule, int>> rules_;
   std::atomic<int> injected_{0};
+  std::atomic<int> delayed_{0};
   std::atomic<bool> down_{false};
+  std::mt19937_64 rng_;  // guarded by mu_
 };
 
 class FaultyDatabase final : public db::Database {
