@@ -254,7 +254,9 @@ TEST_F(ProcessTest, DiskFullStopsWithAClearErrorAndResumesOnceSpaceIsFreed) {
   pid_t pid = start_process(cli({"run"}), dir.file("full.log"), 2 * 1024 * 1024);
   int code = wait_process(pid);
   std::string log = read_file(dir.file("full.log"));
-  EXPECT_TRUE(code == 1 || code == 4) << code << log;
+  // 4 (batches failed), 1 (the coordinator's own write failed) or 75 (the failed batches
+  // could not even be marked: they stay claimed by a process that is gone, resumable).
+  EXPECT_TRUE(code == 1 || code == 4 || code == 75) << code << log;
   EXPECT_NE(log.find("database or disk is full"), std::string::npos) << log;
   EXPECT_EQ(db::query_row(*open_db(url), "PRAGMA integrity_check")[0].as_text(), "ok") << "nothing corrupt";
   EXPECT_LT(count("SELECT count(*) FROM orders_v2"), rows);
