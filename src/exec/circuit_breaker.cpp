@@ -96,11 +96,6 @@ bool CircuitBreaker::outage_exceeded() const {
   return outage_exceeded_;
 }
 
-int CircuitBreaker::failure_streak() const {
-  std::lock_guard lock(mu_);
-  return state_ == State::closed ? consecutive_failures_ : options_.failure_threshold;
-}
-
 int CircuitBreaker::times_opened() const {
   std::lock_guard lock(mu_);
   return times_opened_;

@@ -47,8 +47,6 @@ class CircuitBreaker {
   std::string describe() const;
   const std::string& endpoint() const { return endpoint_; }
   int times_opened() const;
-  // Transient failures since the last success (0 while healthy).
-  int failure_streak() const;
 
  private:
   void open_locked(Clock::time_point now, const std::string& why);
