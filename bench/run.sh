@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# rowshift against its peers, on the same data, in one run.
+# rowshift against its peers and against the engines themselves, on the same data, in one run.
 #
-#   bench/run.sh            1,000,000 rows, 3 runs per path (medians)
-#   bench/run.sh --short    20,000 rows, 1 run: proves the benchmark works (CI)
+#   bench/run.sh            1,000,000 rows, 3 runs per path (medians), every path and peer
+#   bench/run.sh --short    20,000 rows, 1 run: proves the benchmark works (CI runs this)
+#   bench/run.sh --scale    the copy paths at 1M and at 10M rows: rows/s and peak RSS
 #   ROWS=... RUNS=... ONLY="rowshift_*" bench/run.sh
 #
 # Data, peers, timing and verification come from ../shared/bench/peers.sh (sourced for
@@ -15,90 +16,202 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 peers=${PEERS_SH:-$root/../shared/bench/peers.sh}
 [[ -f "$peers" ]] || { echo "bench: $peers not found (set PEERS_SH)" >&2; exit 1; }
 
-if [[ "${1:-}" == "--short" ]]; then
-  : "${ROWS:=20000}" "${RUNS:=1}" "${IDLE_GATE:=0}"
-fi
+mode=full
+case "${1:-}" in
+  --short) mode=short; : "${ROWS:=20000}" "${RUNS:=1}" "${IDLE_GATE:=0}" ;;
+  --scale) mode=scale; : "${RUNS:=1}" ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--short|--scale]" >&2; exit 2 ;;
+esac
 : "${ROWS:=1000000}" "${RUNS:=3}"
+: "${SCALE_ROWS:=1000000 10000000}"
 export ROWS RUNS IDLE_GATE
 # shellcheck source=/dev/null
 source "$peers"
 
 bash "$root/scripts/install-deps.sh" >&2
+command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 cmake -S "$root" -B "$root/build-release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DROWSHIFT_TESTS=OFF >/dev/null
 cmake --build "$root/build-release" -j "$(nproc)" >/dev/null
 RS="$root/build-release/rowshift"
+RS_TRANSFORM="$root/build-release/rowshift_bench_transform"
 TM="/usr/bin/time -f maxrss_kb=%M"
-command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 
 mkdir -p "$BENCH_DIR"
 ensure_tools
 pg_start
 mkdir -p "$RESULTS_DIR"
-out="$RESULTS_DIR/rowshift_${ROWS}_$(date +%Y%m%d-%H%M%S).txt"
+out="$RESULTS_DIR/rowshift_${mode}_${ROWS}_$(date +%Y%m%d-%H%M%S).txt"
 
-write_migration() {  # write_migration DIR SOURCE_URL
-  mkdir -p "$1"
-  cat >"$1/0001_copy_events.sql" <<SQL
--- rowshift:kind copy
--- rowshift:source-db $2
--- rowshift:from events
--- rowshift:key id
--- rowshift:to events
-id
-user_id
-kind
-amount
-note
-created_at
-SQL
-}
+# ------------------------------------------------------------------ migrations
 M="$BENCH_DIR/rowshift"
-write_migration "$M/sqlite_to_pg" "sqlite:$SRC_SQLITE?mode=ro"
-write_migration "$M/pg_to_pg" "$SRC_URI"
-rs_fresh_dst() {
-  pg_fresh_table dst events 1 &&
-    pgq dst -c "DROP TABLE IF EXISTS rowshift_batches, rowshift_migrations, rowshift_meta" -c CHECKPOINT
+rm -rf "$M"
+write_copy() {  # write_copy DIR FROM TO [SOURCE_URL]
+  mkdir -p "$M/$1"
+  {
+    echo "-- rowshift:kind copy"
+    [[ -n "${4:-}" ]] && echo "-- rowshift:source-db $4"
+    printf -- '-- rowshift:from %s\n-- rowshift:key id\n-- rowshift:to %s\n' "$2" "$3"
+    printf '%s\n' id user_id kind amount note created_at
+  } >"$M/$1/0001_copy_events.sql"
+}
+write_copy sqlite_same events events_copy
+write_copy sqlite_to_sqlite events events "sqlite:$SRC_SQLITE?mode=ro"
+write_copy pg_same events events_copy
+write_copy pg_to_pg events events "$SRC_URI"
+write_copy sqlite_to_pg events events "sqlite:$SRC_SQLITE?mode=ro"
+mkdir -p "$M/pg_backfill" "$M/none"
+cat >"$M/pg_backfill/0001_upper_notes.sql" <<'SQL'
+-- rowshift:kind update
+-- rowshift:table events_upd
+-- rowshift:key id
+UPDATE events_upd SET note = upper(note) WHERE {{batch}}
+SQL
+
+# ------------------------------------------------------------------ fresh targets
+CKPT="DROP TABLE IF EXISTS rowshift_batches, rowshift_migrations, rowshift_meta, rowshift_events, rowshift_rejects"
+rs_fresh_dst() { pg_fresh_table dst events 1 && pgq dst -c "$CKPT" -c CHECKPOINT; }
+rs_fresh_pg_same() { pg_fresh_table src events_copy 1 && pgq src -c "$CKPT" -c CHECKPOINT; }
+rs_fresh_upd() { pgq src -c "$CKPT" && pg_fresh_upd; }
+LABEL_DDL="CREATE TABLE events_copy(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, kind TEXT NOT NULL,
+  amount REAL, note TEXT NULL, created_at TEXT, label TEXT);"
+sqlite_fresh_label() { sqlite_fresh_work 0 && sq "$WORK_SQLITE" "$LABEL_DDL"; }
+label_check() {  # the computed column, checked row by row after the last run
+  local bad; bad=$(sq "$WORK_SQLITE" "SELECT count(*) FROM events_copy WHERE label IS NOT kind || ':' || user_id")
+  [[ "$bad" == 0 ]] || { loud "$1: $bad rows with a wrong label"; echo "RESULT $1-label verify=MISMATCH"; }
+}
+
+rs() {  # rs DIR [ARGS...]: the timed rowshift command for migrations folder DIR
+  local dir=$1; shift
+  echo "$TM $RS --quiet --migrations $M/$dir $*"
+}
+
+# ------------------------------------------------------------------ paths
+run_rowshift_paths() {
+  local one_batch=$((ROWS + 1))
+  measure rowshift_sqlite_same sqlite_fresh_work "$(rs sqlite_same --db "sqlite:$WORK_SQLITE" run)" \
+    "sqlite:$WORK_SQLITE:events_copy"
+  measure rowshift_sqlite_to_sqlite sqlite_fresh_dst "$(rs sqlite_to_sqlite --db "sqlite:$DST_SQLITE" run)" \
+    "sqlite:$DST_SQLITE:events"
+  measure rowshift_transform sqlite_fresh_label \
+    "$TM $RS_TRANSFORM --quiet --migrations $M/none --db sqlite:$WORK_SQLITE run" "sqlite:$WORK_SQLITE:events_copy"
+  selected rowshift_transform && label_check rowshift_transform
+  measure sqlite_transform_insert_select sqlite_fresh_label \
+    "sqlite3 -bail $WORK_SQLITE \"INSERT INTO events_copy(id,user_id,kind,amount,note,created_at,label) SELECT id,user_id,kind,amount,note,created_at,kind || ':' || user_id FROM events;\"" \
+    "sqlite:$WORK_SQLITE:events_copy"
+  measure rowshift_pg_same rs_fresh_pg_same "$(rs pg_same --db "$SRC_URI" run)" "pg:src:events_copy"
+  measure rowshift_pg_to_pg rs_fresh_dst "$(rs pg_to_pg --db "$DST_URI" run)" "pg:dst:events"
+  measure rowshift_sqlite_to_pg rs_fresh_dst "$(rs sqlite_to_pg --db "$DST_URI" run)" "pg:dst:events"
+  measure rowshift_pg_backfill rs_fresh_upd "$(rs pg_backfill --db "$SRC_URI" run)" "upd:src:events_upd"
+
+  # Workers on PG -> PG (the default, 4, is rowshift_pg_to_pg above).
+  local w
+  for w in 1 2 8; do
+    measure "rowshift_pg_to_pg_w$w" rs_fresh_dst "$(rs pg_to_pg --db "$DST_URI" run --workers "$w")" "pg:dst:events"
+  done
+
+  # Checkpoint overhead: 1000-row batches against one batch for the whole table, on the
+  # same-database paths (no rows enter rowshift, so what differs is the checkpointing),
+  # with one worker so that both sides do the same work on one connection.
+  measure rowshift_sqlite_same_w1 sqlite_fresh_work \
+    "$(rs sqlite_same --db "sqlite:$WORK_SQLITE" run --workers 1)" "sqlite:$WORK_SQLITE:events_copy"
+  measure rowshift_sqlite_same_onebatch sqlite_fresh_work \
+    "$(rs sqlite_same --db "sqlite:$WORK_SQLITE" run --workers 1 --batch-size $one_batch)" "sqlite:$WORK_SQLITE:events_copy"
+  measure rowshift_pg_same_w1 rs_fresh_pg_same "$(rs pg_same --db "$SRC_URI" run --workers 1)" "pg:src:events_copy"
+  measure rowshift_pg_same_onebatch rs_fresh_pg_same \
+    "$(rs pg_same --db "$SRC_URI" run --workers 1 --batch-size $one_batch)" "pg:src:events_copy"
+  pgq src -c "$CKPT" -c "DROP TABLE IF EXISTS events_copy" >/dev/null
+}
+
+PEERS="sqlite_insert_select sqlite_attach_copy pg_insert_select pg_copy_pipe sqlite_csv_to_pg_copy
+  pgcopydb_table_data pgloader_w2c1_typed pg_update_batched_do"
+
+# rowshift path : peer : target ratio
+PAIRS="rowshift_sqlite_same:sqlite_insert_select:0.8
+rowshift_sqlite_to_sqlite:sqlite_attach_copy:0.8
+rowshift_pg_same:pg_insert_select:0.8
+rowshift_pg_to_pg:pgcopydb_table_data:1.0
+rowshift_pg_to_pg:pg_copy_pipe:0.7
+rowshift_sqlite_to_pg:pgloader_w2c1_typed:2.0
+rowshift_sqlite_to_pg:sqlite_csv_to_pg_copy:0.9
+rowshift_pg_backfill:pg_update_batched_do:0.95
+rowshift_transform:sqlite_transform_insert_select:0.5
+rowshift_sqlite_same_w1:rowshift_sqlite_same_onebatch:0.91
+rowshift_pg_same_w1:rowshift_pg_same_onebatch:0.91
+rowshift_pg_to_pg_w1:-:-
+rowshift_pg_to_pg_w2:-:-
+rowshift_pg_to_pg:-:-
+rowshift_pg_to_pg_w8:-:-"
+
+table() {  # table RESULTS_FILE: one row per pair, ratios from this run
+  awk -v pairs="$PAIRS" '
+    /^RESULT/ {
+      name = $2; rps = "-"; rss = "-"; ok = "-";
+      for (i = 3; i <= NF; i++) {
+        split($i, kv, "=");
+        if (kv[1] == "rows_per_s") rps = kv[2];
+        if (kv[1] == "peak_rss_mb") rss = kv[2];
+        if (kv[1] == "verify") ok = kv[2];
+      }
+      r[name] = rps; m[name] = rss; v[name] = ok;
+    }
+    END {
+      printf "\n| rowshift path | rows/s | peak RSS MiB | verify | compared with | its rows/s | ratio | target | met |\n";
+      printf "|---|---|---|---|---|---|---|---|---|\n";
+      n = split(pairs, lines, "\n");
+      for (i = 1; i <= n; i++) {
+        split(lines[i], p, ":");
+        if (!(p[1] in r)) continue;
+        ratio = "-"; met = "-";
+        if (p[2] in r && r[p[2]] > 0) {
+          ratio = sprintf("%.2f", r[p[1]] / r[p[2]]);
+          met = (ratio + 0 >= p[3] + 0) ? "yes" : "NO";
+        }
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p[1], r[p[1]], m[p[1]], v[p[1]],
+               p[2], (p[2] in r ? r[p[2]] : "-"), (ratio == "-" ? "-" : ratio "x"),
+               (p[3] == "-" ? "-" : ">= " p[3] "x"), met;
+      }
+    }' "$1"
+}
+
+scale_table() {  # scale_table RESULTS_FILE: rows/s and RSS per size, and 10M vs 1M
+  awk '
+    /^RESULT/ {
+      split($2, nm, "@"); rows = ""; rps = ""; rss = "-";
+      for (i = 3; i <= NF; i++) {
+        split($i, kv, "=");
+        if (kv[1] == "rows") rows = kv[2];
+        if (kv[1] == "rows_per_s") rps = kv[2];
+        if (kv[1] == "peak_rss_mb") rss = kv[2];
+        if (kv[1] == "verify") ok = kv[2];
+      }
+      if (!(nm[1] in first)) { first[nm[1]] = rps; order[++n] = nm[1]; }
+      printf "| %s | %s | %s | %s | %s | %.2fx |\n", nm[1], rows, rps, rss, ok, rps / first[nm[1]];
+    }
+    BEGIN { printf "\n| path (4 workers) | rows | rows/s | peak RSS MiB | verify | rows/s vs smallest |\n|---|---|---|---|---|---|\n" }
+  ' "$1"
 }
 
 {
   versions
-  echo "VERSION rowshift $(git -C "$root" rev-parse --short HEAD) workers=4 batch=1000"
-  gen_data
-  measure rowshift_sqlite_to_pg rs_fresh_dst "$TM $RS --quiet --db $DST_URI --migrations $M/sqlite_to_pg run" "pg:dst:events"
-  measure rowshift_pg_to_pg rs_fresh_dst "$TM $RS --quiet --db $DST_URI --migrations $M/pg_to_pg run" "pg:dst:events"
-  for w in 1 2 8; do
-    measure "rowshift_pg_to_pg_w$w" rs_fresh_dst \
-      "$TM $RS --quiet --db $DST_URI --migrations $M/pg_to_pg run --workers $w" "pg:dst:events"
-  done
-  ONLY="${ONLY:-pgloader_w2c1_typed sqlite_csv_to_pg_copy pgcopydb_table_data pg_copy_pipe}" run_all_measurements
+  echo "VERSION rowshift $(git -C "$root" rev-parse --short HEAD) workers=4 batch=1000 mode=$mode"
+  if [[ $mode == scale ]]; then
+    for n in $SCALE_ROWS; do
+      ROWS=$n
+      gen_data
+      measure "rowshift_pg_to_pg@$n" rs_fresh_dst "$(rs pg_to_pg --db "$DST_URI" run)" "pg:dst:events"
+      measure "rowshift_sqlite_to_pg@$n" rs_fresh_dst "$(rs sqlite_to_pg --db "$DST_URI" run)" "pg:dst:events"
+      measure "rowshift_sqlite_to_sqlite@$n" sqlite_fresh_dst "$(rs sqlite_to_sqlite --db "sqlite:$DST_SQLITE" run)" \
+        "sqlite:$DST_SQLITE:events"
+    done
+  else
+    gen_data
+    run_rowshift_paths
+    ONLY="${ONLY:-$PEERS}" run_all_measurements
+  fi
   clean_targets
 } 2>&1 | tee "$out"
 
-# The table: rowshift's paths beside their peers, ratios from this one run.
-awk '
-  /^RESULT/ {
-    name = $2; rps = ""; rss = "-"; ok = "";
-    for (i = 3; i <= NF; i++) {
-      split($i, kv, "=");
-      if (kv[1] == "rows_per_s") rps = kv[2];
-      if (kv[1] == "peak_rss_mb") rss = kv[2];
-      if (kv[1] == "verify") ok = kv[2];
-    }
-    r[name] = rps; m[name] = rss; v[name] = ok;
-  }
-  END {
-    n = split("rowshift_sqlite_to_pg:pgloader_w2c1_typed:2.0 rowshift_sqlite_to_pg:sqlite_csv_to_pg_copy:0.9 rowshift_pg_to_pg:pgcopydb_table_data:1.0 rowshift_pg_to_pg:pg_copy_pipe:0.7", pairs, " ");
-    printf "\n| rowshift path | rows/s | peak RSS MiB | verify | peer | peer rows/s | ratio | target |\n|---|---|---|---|---|---|---|---|\n";
-    for (i = 1; i <= n; i++) {
-      split(pairs[i], p, ":");
-      if (!(p[1] in r)) continue;
-      ratio = (p[2] in r && r[p[2]] > 0) ? sprintf("%.2fx", r[p[1]] / r[p[2]]) : "-";
-      printf "| %s | %s | %s | %s | %s | %s | %s | >= %sx |\n", p[1], r[p[1]], m[p[1]], v[p[1]], p[2], (p[2] in r ? r[p[2]] : "-"), ratio, p[3];
-    }
-    for (w = 1; w <= 8; w *= 2) {
-      k = (w == 4) ? "rowshift_pg_to_pg" : "rowshift_pg_to_pg_w" w;
-      if (k in r) printf "| pg_to_pg, %d workers | %s | %s | %s | | | | |\n", w, r[k], m[k], v[k];
-    }
-  }' "$out" | tee -a "$out"
-grep -q "verify=\(MISMATCH\|FAILED\)" "$out" && { echo "bench: a result did not verify" >&2; exit 1; }
+if [[ $mode == scale ]]; then scale_table "$out"; else table "$out"; fi | tee -a "$out"
+if grep -q "verify=\(MISMATCH\|FAILED\)" "$out"; then echo "bench: a result did not verify" >&2; exit 1; fi
 echo "bench: results in $out"
