@@ -339,6 +339,21 @@ void CheckpointStore::note_error(const std::string& name, std::int64_t number, c
               {error, name, number});
 }
 
+void CheckpointStore::count_failed_attempt(const std::string& name, std::int64_t number, const std::string& error) {
+  db_.execute(
+      "UPDATE rowshift_batches SET attempts = attempts + 1, last_error = ? WHERE migration = ? AND batch_no = ?"
+      " AND status <> 'done'",
+      {error, name, number});
+}
+
+void CheckpointStore::mark_failed_unclaimed(const std::string& name, std::int64_t number, const std::string& error) {
+  db_.execute(
+      "UPDATE rowshift_batches SET status = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ?,"
+      " owner = NULL, lease_until = NULL"
+      " WHERE migration = ? AND batch_no = ? AND status <> 'done'",
+      {error, now_utc(), name, number});
+}
+
 BatchCounts CheckpointStore::counts(const std::string& name) {
   BatchCounts c;
   db_.query(

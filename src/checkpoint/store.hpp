@@ -11,8 +11,11 @@
 // Batch states: pending -> running (claimed, with owner and lease) -> done | failed.
 // A claim is a conditional UPDATE, so two runners never hold the same batch. The
 // store works on whatever connection it is given and never opens transactions itself
-// except where a method says so: callers put mark_done() into the batch's own
-// transaction when target and store are the same database.
+// except where a method says so. When target and store are the same database, callers
+// put claim() and mark_done() into the batch's own transaction: the claim is then the
+// row lock on the batch's row (a second runner waits on it, then finds the batch done)
+// and `running` is never committed; a failed attempt is counted afterwards with
+// count_failed_attempt(), and a failure recorded with mark_failed_unclaimed().
 #pragma once
 
 #include <cstdint>
@@ -115,6 +118,11 @@ class CheckpointStore {
   void release(const std::string& name, std::int64_t number, const std::string& owner);
   // Records an error of an attempt that will be retried.
   void note_error(const std::string& name, std::int64_t number, const std::string& error);
+  // For claims made inside the batch's transaction, which a failure rolled back: count
+  // the attempt and record its error (a retry follows), or mark the batch failed (the
+  // last attempt). Neither touches a batch that is done.
+  void count_failed_attempt(const std::string& name, std::int64_t number, const std::string& error);
+  void mark_failed_unclaimed(const std::string& name, std::int64_t number, const std::string& error);
 
   BatchCounts counts(const std::string& name);
   // failed -> pending, attempts reset; returns how many.

@@ -48,6 +48,15 @@ class Database {
   // advisory transaction lock.
   virtual void lock_setup() {}
 
+  // Makes another database of the same engine readable on this connection as
+  // schema.table (SQLite: ATTACH, read-only), so one statement can copy between them.
+  // Idempotent; false when this engine or state cannot (then read through `other`).
+  virtual bool attach(const DbUrl& other, const std::string& schema) {
+    (void)other;
+    (void)schema;
+    return false;
+  }
+
   virtual bool table_exists(const std::string& table) = 0;
   // True when a primary key or unique index covers exactly these columns (any order):
   // what INSERT ... ON CONFLICT (columns) needs.
@@ -61,6 +70,16 @@ class Database {
   virtual void insert_rows(const std::string& table, const std::vector<std::string>& columns,
                            const std::vector<Values>& rows,
                            const std::vector<std::string>& upsert_key) = 0;
+
+  // The COPY fast path (db/copy_text.hpp). query_copy_text appends a query's rows to
+  // `out` as PostgreSQL COPY text and returns how many; this default goes through
+  // query(), engines override it to skip Values. copy_text_in writes such a block into
+  // table(columns) like insert_rows does; only engines whose accepts_copy_text() is
+  // true implement it.
+  virtual std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out);
+  virtual bool accepts_copy_text() const { return false; }
+  virtual void copy_text_in(const std::string& table, const std::vector<std::string>& columns,
+                            const std::string& text, const std::vector<std::string>& upsert_key);
 };
 
 // Opens a connection; throws Error(config) naming the database when it cannot.

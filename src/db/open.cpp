@@ -1,5 +1,6 @@
 // The one place that picks a backend for a URL.
 #include "db/database.hpp"
+#include "db/copy_text.hpp"
 #include "db/postgres_database.hpp"
 #include "db/sqlite_database.hpp"
 #include "rowshift/error.hpp"
@@ -32,6 +33,25 @@ std::unique_ptr<Database> open_database(const DbUrl& url) {
 }
 
 std::unique_ptr<Database> open_database(const std::string& url) { return open_database(parse_url(url)); }
+
+std::int64_t Database::query_copy_text(const std::string& sql, const Values& params, std::string& out) {
+  std::int64_t rows = 0;
+  query(sql, params, [&](Values& row) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i) out += '\t';
+      copy_text::append_value(out, row[i]);
+    }
+    out += '\n';
+    ++rows;
+    return true;
+  });
+  return rows;
+}
+
+void Database::copy_text_in(const std::string&, const std::vector<std::string>&, const std::string&,
+                            const std::vector<std::string>&) {
+  throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not take COPY text");
+}
 
 std::vector<Values> query_all(Database& db, const std::string& sql, const Values& params) {
   std::vector<Values> rows;

@@ -1,13 +1,15 @@
 #include "db/postgres_database.hpp"
 
 #include <pqxx/pqxx>
+#include <pqxx/tablereader>
 #include <pqxx/tablewriter>
 
 #include <algorithm>
-#include <cstdio>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 
+#include "db/copy_text.hpp"
 #include "db/sql.hpp"
 #include "rowshift/error.hpp"
 
@@ -75,11 +77,7 @@ Value to_value(const pqxx::field& f, pqxx::oid type) {
 std::optional<std::string> to_text(const Value& v) {
   if (v.is_null()) return std::nullopt;
   if (v.is_int()) return std::to_string(v.as_int());
-  if (v.is_double()) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v.as_double());
-    return std::string(buf);
-  }
+  if (v.is_double()) return copy_text::format_double(v.as_double());
   if (v.is_text()) return v.as_text();
   static const char* digits = "0123456789abcdef";
   std::string out = "\\x";
@@ -88,23 +86,6 @@ std::optional<std::string> to_text(const Value& v) {
     out += digits[c & 15];
   }
   return out;
-}
-
-void append_copy_field(std::string& line, const Value& v) {
-  auto text = to_text(v);
-  if (!text) {
-    line += "\\N";
-    return;
-  }
-  for (char c : *text) {
-    switch (c) {
-      case '\\': line += "\\\\"; break;
-      case '\n': line += "\\n"; break;
-      case '\r': line += "\\r"; break;
-      case '\t': line += "\\t"; break;
-      default: line += c;
-    }
-  }
 }
 
 class PostgresDatabase final : public Database {
@@ -238,25 +219,60 @@ class PostgresDatabase final : public Database {
   void insert_rows(const std::string& table, const std::vector<std::string>& columns, const std::vector<Values>& rows,
                    const std::vector<std::string>& upsert_key) override {
     if (rows.empty()) return;
-    run([&](pqxx::transaction_base& t) {
-      std::string into = quote_ident(table);
-      if (!upsert_key.empty()) {
-        // COPY cannot upsert: stage the rows, then one INSERT ... ON CONFLICT.
-        into = stage_for(t, table);
+    for (const auto& r : rows) {
+      if (r.size() != columns.size()) {
+        throw Error(ErrorKind::permanent, "row has " + std::to_string(r.size()) + " values for " +
+                                              std::to_string(columns.size()) + " columns of " + quote_ident(table));
       }
-      copy_rows(t, into, columns, rows);
-      if (!upsert_key.empty()) {
-        std::string set;
-        for (const auto& c : columns) {
-          if (std::find(upsert_key.begin(), upsert_key.end(), c) != upsert_key.end()) continue;
-          set += (set.empty() ? "" : ", ") + quote_ident(c) + " = excluded." + quote_ident(c);
+    }
+    write_copy(table, columns, upsert_key, [&](pqxx::tablewriter& stream) {
+      std::string line;
+      for (const auto& r : rows) {
+        line.clear();
+        for (std::size_t i = 0; i < r.size(); ++i) {
+          if (i) line += '\t';
+          copy_text::append_value(line, r[i]);
         }
-        t.exec("INSERT INTO " + quote_ident(table) + " (" + quote_list(columns) + ") SELECT " + quote_list(columns) +
-               " FROM " + into + " ON CONFLICT (" + quote_list(upsert_key) + ") DO " +
-               (set.empty() ? "NOTHING" : "UPDATE SET " + set));
-        t.exec("TRUNCATE " + into);
+        stream.write_raw_line(line);
       }
-      return 0;
+    });
+  }
+
+  // Parameters go into the COPY statement as quoted literals (COPY takes none); like
+  // untyped parameters, a quoted literal takes the type of what it is compared with.
+  std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out) override {
+    return run([&](pqxx::transaction_base& t) {
+      std::size_t next = 0;
+      std::string inlined = substitute_placeholders(sql, [&] {
+        if (next >= params.size()) throw Error(ErrorKind::permanent, "more ? than parameters in: " + sql);
+        auto text = to_text(params[next++]);
+        return text ? t.quote(*text) : std::string("NULL");
+      });
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+      pqxx::tablereader reader(t, "(" + inlined + ")");  // COPY (query) TO STDOUT
+#pragma GCC diagnostic pop
+      std::int64_t rows = 0;
+      std::string line;
+      while (reader.get_raw_line(line)) {
+        out += line;
+        if (line.empty() || line.back() != '\n') out += '\n';  // libpqxx may keep it or not
+        ++rows;
+      }
+      reader.complete();
+      return rows;
+    });
+  }
+
+  bool accepts_copy_text() const override { return true; }
+
+  void copy_text_in(const std::string& table, const std::vector<std::string>& columns, const std::string& text,
+                    const std::vector<std::string>& upsert_key) override {
+    if (text.empty()) return;
+    write_copy(table, columns, upsert_key, [&](pqxx::tablewriter& stream) {
+      // One call for the whole block: COPY data need not follow line boundaries, and
+      // write_raw_line adds back the final newline it is given without.
+      stream.write_raw_line(text.back() == '\n' ? text.substr(0, text.size() - 1) : text);
     });
   }
 
@@ -325,31 +341,40 @@ class PostgresDatabase final : public Database {
     return name;
   }
 
-  static void copy_rows(pqxx::transaction_base& t, const std::string& quoted_table, const std::vector<std::string>& columns,
-                        const std::vector<Values>& rows) {
-    std::vector<std::string> quoted;
-    for (const auto& c : columns) quoted.push_back(quote_ident(c));
-    // libpqxx 6.4's stream_to takes only tuples (rows of fixed C++ types) and keeps its
-    // raw-line writer private; tablewriter is the same COPY stream with a public raw
-    // line writer, so rows of any width go through it. Both paste names in unquoted.
+  // COPYs into table(columns) what `fill` writes to the stream, in the open transaction
+  // or on its own. COPY cannot upsert: with upsert_key the rows go to a temporary
+  // staging table first, then into the table with one INSERT ... ON CONFLICT.
+  template <typename Fill>
+  void write_copy(const std::string& table, const std::vector<std::string>& columns,
+                  const std::vector<std::string>& upsert_key, Fill&& fill) {
+    run([&](pqxx::transaction_base& t) {
+      std::string into = upsert_key.empty() ? quote_ident(table) : stage_for(t, table);
+      std::vector<std::string> quoted;
+      for (const auto& c : columns) quoted.push_back(quote_ident(c));
+      {
+        // libpqxx 6.4's stream_to takes only tuples (rows of fixed C++ types) and keeps
+        // its raw-line writer private; tablewriter is the same COPY stream with a public
+        // raw writer. Both paste names in unquoted, hence the quoting above.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    pqxx::tablewriter stream(t, quoted_table, quoted.begin(), quoted.end());
+        pqxx::tablewriter stream(t, into, quoted.begin(), quoted.end());
 #pragma GCC diagnostic pop
-    std::string line;
-    for (const auto& r : rows) {
-      if (r.size() != columns.size()) {
-        throw Error(ErrorKind::permanent, "row has " + std::to_string(r.size()) + " values for " +
-                                              std::to_string(columns.size()) + " columns of " + quoted_table);
+        fill(stream);
+        stream.complete();
       }
-      line.clear();
-      for (std::size_t i = 0; i < r.size(); ++i) {
-        if (i) line += '\t';
-        append_copy_field(line, r[i]);
+      if (!upsert_key.empty()) {
+        std::string set;
+        for (const auto& c : columns) {
+          if (std::find(upsert_key.begin(), upsert_key.end(), c) != upsert_key.end()) continue;
+          set += (set.empty() ? "" : ", ") + quote_ident(c) + " = excluded." + quote_ident(c);
+        }
+        t.exec("INSERT INTO " + quote_ident(table) + " (" + quote_list(columns) + ") SELECT " + quote_list(columns) +
+               " FROM " + into + " ON CONFLICT (" + quote_list(upsert_key) + ") DO " +
+               (set.empty() ? "NOTHING" : "UPDATE SET " + set));
+        t.exec("TRUNCATE " + into);
       }
-      stream.write_raw_line(line);
-    }
-    stream.complete();
+      return 0;
+    });
   }
 
   // Turns the exception in flight into a classified rowshift::Error.
@@ -395,10 +420,9 @@ class PostgresDatabase final : public Database {
 
 }  // namespace
 
-std::string to_dollar_placeholders(const std::string& sql) {
+std::string substitute_placeholders(const std::string& sql, const std::function<std::string()>& next) {
   std::string out;
   out.reserve(sql.size() + 16);
-  int n = 0;
   for (std::size_t i = 0; i < sql.size(); ++i) {
     char c = sql[i];
     if (c == '\'' || c == '"') {  // copy a quoted literal or identifier whole
@@ -426,12 +450,17 @@ std::string to_dollar_placeholders(const std::string& sql) {
       out.append(sql, i, end - i + 1);
       i = end;
     } else if (c == '?') {
-      out += "$" + std::to_string(++n);
+      out += next();
     } else {
       out += c;
     }
   }
   return out;
+}
+
+std::string to_dollar_placeholders(const std::string& sql) {
+  int n = 0;
+  return substitute_placeholders(sql, [&] { return "$" + std::to_string(++n); });
 }
 
 std::unique_ptr<Database> open_postgres(const DbUrl& url) { return std::make_unique<PostgresDatabase>(url); }

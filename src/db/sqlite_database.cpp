@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "db/copy_text.hpp"
 #include "db/sql.hpp"
 #include "rowshift/error.hpp"
 
@@ -61,6 +63,10 @@ class SqliteDatabase final : public Database {
       throw Error(ErrorKind::config, "cannot open database " + url.redacted() +
                                          ": file not found (add ?mode=rwc to create it)");
     }
+    // URI filenames let attach() open the other file read-only. The main file is named
+    // by path; one that itself starts with "file:" is passed as "./file:...".
+    if (!url.is_memory() && file.rfind("file:", 0) == 0) file = "./" + file;
+    flags |= SQLITE_OPEN_URI;
     int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -138,10 +144,64 @@ class SqliteDatabase final : public Database {
     sqlite3_reset(st);
   }
 
+  std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out) override {
+    sqlite3_stmt* st = prepare(sql);
+    bind_all(st, params);
+    const int ncol = sqlite3_column_count(st);
+    std::int64_t rows = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      for (int i = 0; i < ncol; ++i) {
+        if (i) out += '\t';
+        switch (sqlite3_column_type(st, i)) {
+          case SQLITE_INTEGER: copy_text::append_int(out, sqlite3_column_int64(st, i)); break;
+          case SQLITE_FLOAT: copy_text::append_double(out, sqlite3_column_double(st, i)); break;
+          case SQLITE_TEXT: {
+            auto p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+            copy_text::append_text(out, std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i))));
+            break;
+          }
+          case SQLITE_BLOB: {
+            auto p = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
+            copy_text::append_bytea(out, p, static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+            break;
+          }
+          default: copy_text::append_null(out);
+        }
+      }
+      out += '\n';
+      ++rows;
+    }
+    if (rc != SQLITE_DONE) fail_stmt(st, rc);
+    sqlite3_reset(st);
+    return rows;
+  }
+
   void begin() override { execute_script("BEGIN IMMEDIATE"); }
   void commit() override { execute_script("COMMIT"); }
   void rollback() override {
     if (!sqlite3_get_autocommit(db_)) execute_script("ROLLBACK");
+  }
+
+  bool attach(const DbUrl& other, const std::string& schema) override {
+    if (other.scheme != Scheme::sqlite || other.is_memory() || url_.is_memory()) return false;
+    if (attached_.count(schema)) return true;
+    if (!sqlite3_get_autocommit(db_)) return false;  // SQLite refuses ATTACH inside a transaction
+    std::string uri = "file:";
+    for (char ch : std::filesystem::absolute(other.path).string()) {
+      if (ch == '%' || ch == '?' || ch == '#') {
+        static const char* hex = "0123456789ABCDEF";
+        uri += '%';
+        uri += hex[(static_cast<unsigned char>(ch) >> 4) & 0xf];
+        uri += hex[static_cast<unsigned char>(ch) & 0xf];
+      } else {
+        uri += ch;
+      }
+    }
+    uri += "?mode=ro";
+    execute("ATTACH DATABASE ? AS " + quote_ident(schema), {Value(uri)});
+    attached_.insert(schema);
+    return true;
   }
 
   bool table_exists(const std::string& table) override {
@@ -305,6 +365,7 @@ class SqliteDatabase final : public Database {
   DbUrl url_;
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_set<std::string> attached_;  // schemas attach() added
 };
 
 }  // namespace

@@ -9,16 +9,27 @@
 namespace rowshift::migrate {
 namespace {
 
+// The schema name a SQLite source file is attached under on a SQLite target connection.
+constexpr const char* kAttachedSource = "rowshift_source";
+
 std::string range_where(const MigrationDef& def, const std::vector<std::string>& key, const plan::KeyRange& r) {
   std::string w = " WHERE " + db::range_predicate(key, r.has_lo(), r.has_hi());
   if (!def.where.empty()) w += " AND (" + def.where + ")";
   return w;
 }
 
-std::string copy_select(const MigrationDef& def, const plan::KeyRange& r) {
+// The FROM clause of a copy read on `on`: the source table itself, or the same table in
+// a source SQLite file attached to the target connection (aliased to its own name so
+// that column expressions naming the table still resolve).
+std::string copy_from(const MigrationDef& def, bool attached) {
+  std::string table = db::quote_ident(def.source_table);
+  return attached ? std::string(kAttachedSource) + "." + table + " AS " + table : table;
+}
+
+std::string copy_select(const MigrationDef& def, const plan::KeyRange& r, bool attached = false) {
   std::string exprs;
   for (const auto& [target, expr] : def.columns) exprs += (exprs.empty() ? "" : ", ") + expr;
-  return "SELECT " + exprs + " FROM " + db::quote_ident(def.source_table) + range_where(def, def.key, r);
+  return "SELECT " + exprs + " FROM " + copy_from(def, attached) + range_where(def, def.key, r);
 }
 
 std::string upsert_suffix(const std::vector<std::string>& cols, const std::vector<std::string>& key) {
@@ -30,24 +41,24 @@ std::string upsert_suffix(const std::vector<std::string>& cols, const std::vecto
   return " ON CONFLICT (" + db::quote_list(key) + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
 }
 
-std::int64_t copy_batch(const MigrationDef& def, const plan::KeyRange& r, const Connections& c) {
+// True when the target connection can read the source table itself, so that the
+// engine moves the rows and none enter C++: the same database, or a SQLite source file
+// attached to a SQLite target (attaching happens outside transactions, on first use).
+bool engine_side(const MigrationDef& def, const Connections& c, bool& attached) {
+  attached = false;
+  if (def.kind != MigrationKind::copy) return def.kind == MigrationKind::update;
+  if (c.same_source()) return true;
+  attached = c.target->dialect() == db::Dialect::sqlite && c.source->dialect() == db::Dialect::sqlite &&
+             c.target->attach(c.source->url(), kAttachedSource);
+  return attached;
+}
+
+std::int64_t engine_copy(const MigrationDef& def, const plan::KeyRange& r, const Connections& c, bool attached) {
   auto cols = target_columns(def);
-  bool upsert = !c.same_store();
-  if (c.same_source()) {
-    // Source and target share a database: the engine moves the rows, none enter C++.
-    std::string sql = "INSERT INTO " + db::quote_ident(def.target_table) + " (" + db::quote_list(cols) + ") " +
-                      copy_select(def, r);
-    if (upsert) sql += upsert_suffix(cols, def.effective_target_key());
-    return c.target->execute(sql, r.params());
-  }
-  std::vector<Values> rows;
-  c.source->query(copy_select(def, r), r.params(), [&](Values& row) {
-    rows.push_back(std::move(row));
-    return true;
-  });
-  c.target->insert_rows(def.target_table, cols, rows,
-                        upsert ? def.effective_target_key() : std::vector<std::string>{});
-  return static_cast<std::int64_t>(rows.size());
+  std::string sql = "INSERT INTO " + db::quote_ident(def.target_table) + " (" + db::quote_list(cols) + ") " +
+                    copy_select(def, r, attached);
+  if (!c.same_store()) sql += upsert_suffix(cols, def.effective_target_key());
+  return c.target->execute(sql, r.params());
 }
 
 std::string transform_select(const MigrationDef& def, const plan::KeyRange& r) {
@@ -81,14 +92,6 @@ void transform_rows(const MigrationDef& def, const plan::KeyRange& r, db::Databa
   }
 }
 
-std::int64_t transform_batch(const MigrationDef& def, const plan::KeyRange& r, const Connections& c) {
-  std::vector<Values> rows;
-  transform_rows(def, r, *c.source, [&](Values& row) { rows.push_back(std::move(row)); });
-  c.target->insert_rows(def.target_table, def.target_columns, rows,
-                        c.same_store() ? std::vector<std::string>{} : def.effective_target_key());
-  return static_cast<std::int64_t>(rows.size());
-}
-
 std::int64_t update_batch(const MigrationDef& def, const plan::KeyRange& r, const Connections& c) {
   std::string pred = "(" + db::range_predicate(def.key, r.has_lo(), r.has_hi()) + ")";
   if (!def.where.empty()) pred = "(" + pred + " AND (" + def.where + "))";
@@ -116,23 +119,57 @@ std::vector<std::string> target_columns(const MigrationDef& def) {
   return cols;
 }
 
-std::int64_t write_range(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
-  switch (def.kind) {
-    case MigrationKind::copy: return copy_batch(def, range, c);
-    case MigrationKind::transform: return transform_batch(def, range, c);
-    case MigrationKind::update: return update_batch(def, range, c);
-    case MigrationKind::schema: break;
+BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
+  BatchRows out;
+  if (def.kind == MigrationKind::schema) throw Error(ErrorKind::permanent, "schema migrations have no batches");
+  if (engine_side(def, c, out.attached)) {
+    out.engine_side = true;
+    return out;
   }
-  throw Error(ErrorKind::permanent, "schema migrations have no batches");
+  if (def.kind == MigrationKind::transform) {
+    transform_rows(def, range, *c.source, [&](Values& row) { out.rows.push_back(std::move(row)); });
+  } else if (c.target->accepts_copy_text()) {
+    // Into PostgreSQL: the rows travel as one block of COPY text (db/copy_text.hpp).
+    out.as_copy_text = true;
+    out.count = c.source->query_copy_text(copy_select(def, range), range.params(), out.copy_text);
+  } else {
+    c.source->query(copy_select(def, range), range.params(), [&](Values& row) {
+      out.rows.push_back(std::move(row));
+      return true;
+    });
+  }
+  return out;
+}
+
+std::int64_t write_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                         const BatchRows& rows) {
+  if (def.kind == MigrationKind::update) return update_batch(def, range, c);
+  if (rows.engine_side) return engine_copy(def, range, c, rows.attached);
+  auto upsert_key = c.same_store() ? std::vector<std::string>{} : def.effective_target_key();
+  if (rows.as_copy_text) {
+    c.target->copy_text_in(def.target_table, target_columns(def), rows.copy_text, upsert_key);
+    return rows.count;
+  }
+  c.target->insert_rows(def.target_table, target_columns(def), rows.rows, upsert_key);
+  return static_cast<std::int64_t>(rows.rows.size());
+}
+
+std::int64_t write_range(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
+  return write_batch(def, range, c, read_batch(def, range, c));
 }
 
 std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
-                       const std::function<void(std::int64_t rows)>& in_transaction) {
+                       const TransactionHooks& hooks) {
+  // Read (and transform) before the write transaction starts: other workers' writes
+  // are not held up while this one reads, and SQLite's single write lock is held only
+  // for the write itself.
+  BatchRows rows = read_batch(def, range, c);
   db::Transaction tx(*c.target);
-  std::int64_t rows = write_range(def, range, c);
-  if (in_transaction) in_transaction(rows);
+  if (hooks.after_begin) hooks.after_begin();
+  std::int64_t n = write_batch(def, range, c, rows);
+  if (hooks.before_commit) hooks.before_commit(n);
   tx.commit();
-  return rows;
+  return n;
 }
 
 namespace {
@@ -187,8 +224,7 @@ class Bisector {
 }  // namespace
 
 std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
-                                    std::vector<Reject>& rejects,
-                                    const std::function<void(std::int64_t rows)>& in_transaction) {
+                                    std::vector<Reject>& rejects, const TransactionHooks& hooks) {
   // The keys of the batch, from the table the batches were planned on.
   db::Database& keyed = def.kind == MigrationKind::update ? *c.target : *c.source;
   std::string sql = "SELECT " + db::quote_list(def.key) + " FROM " + db::quote_ident(def.source_table) + " WHERE " +
@@ -201,8 +237,9 @@ std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRang
     return true;
   });
   db::Transaction tx(*c.target);
+  if (hooks.after_begin) hooks.after_begin();
   std::int64_t rows = Bisector(def, range, c, std::move(keys)).run(rejects);
-  if (in_transaction) in_transaction(rows);
+  if (hooks.before_commit) hooks.before_commit(rows);
   tx.commit();
   return rows;
 }

@@ -19,15 +19,37 @@ struct Connections {
   bool same_store() const { return store == target; }
 };
 
-// Runs the writes of one batch in one transaction on the target and returns the rows
-// written. `in_transaction(rows)` runs inside that transaction just before COMMIT:
-// callers mark the batch done there when the store is the target, so the rows and the
-// mark commit together. When the store is elsewhere, writes are upserts by the target
-// key so that repeating a batch after a crash changes nothing.
-std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
-                       const std::function<void(std::int64_t rows)>& in_transaction);
+// What the caller does inside a batch's write transaction. When the store is the
+// target, the claim goes in after_begin and the done mark in before_commit, so the
+// claim, the rows and the mark are one transaction (one commit, one WAL flush).
+struct TransactionHooks {
+  std::function<void()> after_begin;
+  std::function<void(std::int64_t rows)> before_commit;
+};
 
-// Writes the batch's rows without a transaction of its own.
+// Runs the writes of one batch in one transaction on the target and returns the rows
+// written. Rows that must pass through C++ (another database, a transform) are read
+// before the transaction starts. When the store is elsewhere, writes are upserts by
+// the target key so that repeating a batch after a crash changes nothing.
+std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                       const TransactionHooks& hooks);
+
+// A batch's rows as read from the source: none when the engine moves them itself
+// (same database, or an attached SQLite file; then `attached` tells which), one block
+// of COPY text for a copy into PostgreSQL, else Values.
+struct BatchRows {
+  bool engine_side = false;
+  bool attached = false;
+  bool as_copy_text = false;
+  std::string copy_text;
+  std::int64_t count = 0;  // rows in copy_text
+  std::vector<Values> rows;
+};
+BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c);
+std::int64_t write_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                         const BatchRows& rows);
+
+// Reads and writes the batch's rows without a transaction of its own.
 std::int64_t write_range(const MigrationDef& def, const plan::KeyRange& range, const Connections& c);
 
 // A row that failed with a permanent error and was set aside (--on-bad-row=quarantine).
@@ -39,10 +61,9 @@ struct Reject {
 
 // run_batch() for a batch that failed with a permanent error: bisects it by key until
 // the failing rows are alone, writes all the others, and returns those in `rejects`.
-// Everything, including in_transaction(rows), commits in one transaction.
+// Everything, including the hooks' statements, commits in one transaction.
 std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
-                                    std::vector<Reject>& rejects,
-                                    const std::function<void(std::int64_t rows)>& in_transaction);
+                                    std::vector<Reject>& rejects, const TransactionHooks& hooks);
 
 // The source row with this key (all columns), for the reject log.
 Values source_row(const MigrationDef& def, const Values& key, const Connections& c, std::vector<std::string>& names);

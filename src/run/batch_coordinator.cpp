@@ -81,6 +81,9 @@ class BatchTask {
     std::unique_ptr<checkpoint::CheckpointStore> store_holder;
     auto store = [&]() -> checkpoint::CheckpointStore& { return *store_holder; };
     migrate::Connections c;
+    // Whether this batch's claims commit with its rows (store = target) or on their own.
+    auto claims_in_tx = [&] { return store_holder && c.same_store(); };
+    auto claims_apart = [&] { return store_holder && !c.same_store(); };
     // Attempts lost to an unreachable database do not count, but only for as long as
     // an outage may last: past that, transient errors fail the batch as usual.
     const auto give_up_excusing = Clock::now() + opt_.max_outage;
@@ -91,18 +94,21 @@ class BatchTask {
           c = ws.connections();
           store_holder = std::make_unique<checkpoint::CheckpointStore>(*c.store);
         }
-        if (!store().claim(def_.name, batch.number, owner_, static_cast<int>(opt_.lease.count()))) {
-          return finish(out, BatchOutcome::lost);
-        }
         auto t0 = Clock::now();
         auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
-        std::function<void(std::int64_t)> mark;
+        migrate::TransactionHooks hooks;
         if (c.same_store()) {
-          mark = [&](std::int64_t rows) {
+          // One transaction: claim, rows, done mark (see checkpoint/store.hpp).
+          hooks.after_begin = [&] {
+            if (!claim(store(), batch)) throw ClaimLost{};
+          };
+          hooks.before_commit = [&](std::int64_t rows) {
             if (!store().mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
           };
+        } else if (!claim(store(), batch)) {
+          return finish(out, BatchOutcome::lost);
         }
-        out.rows = migrate::run_batch(def_, batch.range, c, mark);
+        out.rows = migrate::run_batch(def_, batch.range, c, hooks);
         if (!c.same_store() && !store().mark_done(def_.name, batch.number, owner_, out.rows, ms())) {
           return finish(out, BatchOutcome::lost);
         }
@@ -112,7 +118,7 @@ class BatchTask {
       } catch (const Error& e) {
         std::string msg = context(batch) + e.what();
         if (e.kind() == ErrorKind::cancelled) {  // stop requested, or --max-outage passed
-          if (store_holder) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+          if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
           return finish(out, BatchOutcome::cancelled);
         }
         const bool excusable = e.transient() && Clock::now() < give_up_excusing;
@@ -130,16 +136,17 @@ class BatchTask {
           --attempt;
           ++out.retries;
           if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
-          if (store_holder) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+          if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
           return finish(out, BatchOutcome::cancelled);
         }
         if (policy_.should_retry(e, attempt)) {
           ++out.retries;
-          if (store_holder) {
-            best_effort([&] { store().note_error(def_.name, batch.number, "attempt " + std::to_string(attempt) + ": " + msg); });
-          }
+          std::string note = "attempt " + std::to_string(attempt) + ": " + msg;
+          // A claim made inside the rolled-back transaction took its attempt count along.
+          if (claims_in_tx()) best_effort([&] { store().count_failed_attempt(def_.name, batch.number, note); });
+          if (claims_apart()) best_effort([&] { store().note_error(def_.name, batch.number, note); });
           if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
-          if (store_holder) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+          if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
           return finish(out, BatchOutcome::cancelled);
         }
         out.error = msg;
@@ -155,7 +162,8 @@ class BatchTask {
           out.error = context(batch) + "while quarantining: " + e.what();
         }
       }
-      if (store_holder) best_effort([&] { store().mark_failed(def_.name, batch.number, owner_, out.error); });
+      if (claims_in_tx()) best_effort([&] { store().mark_failed_unclaimed(def_.name, batch.number, out.error); });
+      if (claims_apart()) best_effort([&] { store().mark_failed(def_.name, batch.number, owner_, out.error); });
       return finish(out, BatchOutcome::failed);
     }
   }
@@ -175,12 +183,18 @@ class BatchTask {
         store.add_reject(def_.name, batch.number, r.key, r.range, r.error, checkpoint::row_to_json(names, row));
       }
     };
-    try {
-      out.rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, [&](std::int64_t rows) {
-        if (!c.same_store()) return;
-        record();  // rejects, rows and the done mark commit together
+    migrate::TransactionHooks hooks;
+    if (c.same_store()) {
+      hooks.after_begin = [&] {
+        if (!claim(store, batch)) throw ClaimLost{};
+      };
+      hooks.before_commit = [&](std::int64_t rows) {
+        record();  // the claim, rejects, rows and the done mark commit together
         if (!store.mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
-      });
+      };
+    }
+    try {
+      out.rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, hooks);
     } catch (const ClaimLost&) {
       return false;
     }
@@ -191,6 +205,10 @@ class BatchTask {
     out.rejects = static_cast<std::int64_t>(rejects.size());
     out.error.clear();
     return true;
+  }
+
+  bool claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch) const {
+    return store.claim(def_.name, batch.number, owner_, static_cast<int>(opt_.lease.count()));
   }
 
   // Opens the worker's connections, each behind its endpoint's breaker. The coordinator

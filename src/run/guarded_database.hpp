@@ -44,6 +44,11 @@ class GuardedDatabase final : public db::Database {
   void lock_setup() override {
     guard([&] { inner_->lock_setup(); });
   }
+  bool attach(const db::DbUrl& other, const std::string& schema) override {
+    bool r = false;
+    guard([&] { r = inner_->attach(other, schema); });
+    return r;
+  }
   bool table_exists(const std::string& t) override {
     bool r = false;
     guard([&] { r = inner_->table_exists(t); });
@@ -67,6 +72,16 @@ class GuardedDatabase final : public db::Database {
   void insert_rows(const std::string& table, const std::vector<std::string>& columns, const std::vector<Values>& rows,
                    const std::vector<std::string>& upsert_key) override {
     guard([&] { inner_->insert_rows(table, columns, rows, upsert_key); });
+  }
+  std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out) override {
+    std::int64_t n = 0;
+    guard([&] { n = inner_->query_copy_text(sql, params, out); });
+    return n;
+  }
+  bool accepts_copy_text() const override { return inner_->accepts_copy_text(); }
+  void copy_text_in(const std::string& table, const std::vector<std::string>& columns, const std::string& text,
+                    const std::vector<std::string>& upsert_key) override {
+    guard([&] { inner_->copy_text_in(table, columns, text, upsert_key); });
   }
 
  private:

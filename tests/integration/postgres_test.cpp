@@ -131,7 +131,11 @@ TEST(PostgresCopies, PostgresToPostgresAndToSqlite) {
   };
   for (const std::string& target : {dst, lite}) {
     Runner runner(options_for(target, {Migration::schema("0001_ddl", ddl).def(), copy("0002_copy").def()}));
-    ASSERT_EQ(runner.run().exit_code(), ExitCode::success) << target;
+    auto rep = runner.run();
+    for (const auto& m : rep.migrations) {
+      for (const auto& e : m.errors) ADD_FAILURE() << e;
+    }
+    ASSERT_EQ(rep.exit_code(), ExitCode::success) << target;
     auto v = runner.verify("0002_copy");
     EXPECT_TRUE(v.ok()) << target;
     EXPECT_EQ(v.target_rows, 4321);
