@@ -8,6 +8,9 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <memory>
+#include <mutex>
+#include <system_error>
 
 #include "db/copy_text.hpp"
 #include "db/sql.hpp"
@@ -42,6 +45,23 @@ bool same_set(std::vector<std::string> a, std::vector<std::string> b) {
   return !a.empty() && a == b;
 }
 
+// A database file has one write lock. Connections of one process queue for it here and
+// are woken the moment it is free; left to SQLite's busy handler they would poll it,
+// sleeping 1 to 100 ms between tries, and leave the lock idle in between. Other
+// processes still meet the file lock itself (busy timeout).
+std::shared_ptr<std::mutex> writer_lock_for(const std::string& file) {
+  static std::mutex registry_mu;
+  static std::unordered_map<std::string, std::weak_ptr<std::mutex>> registry;
+  std::lock_guard<std::mutex> guard(registry_mu);
+  auto& slot = registry[file];
+  auto lock = slot.lock();
+  if (!lock) {
+    lock = std::make_shared<std::mutex>();
+    slot = lock;
+  }
+  return lock;
+}
+
 class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(const DbUrl& url) : url_(url) {
@@ -74,6 +94,9 @@ class SqliteDatabase final : public Database {
       db_ = nullptr;
       throw Error(ErrorKind::config, "cannot open database " + url.redacted() + ": " + msg);
     }
+    std::error_code ec;
+    auto canonical = url.is_memory() ? std::filesystem::path(file) : std::filesystem::weakly_canonical(url.path, ec);
+    writer_lock_ = writer_lock_for(ec ? url.path : canonical.string());
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, std::stoi(url.param("timeout", "5000")));
     try {
@@ -177,9 +200,26 @@ class SqliteDatabase final : public Database {
     return rows;
   }
 
-  void begin() override { execute_script("BEGIN IMMEDIATE"); }
-  void commit() override { execute_script("COMMIT"); }
+  void begin() override {
+    writing_ = std::unique_lock<std::mutex>(*writer_lock_);
+    try {
+      execute_script("BEGIN IMMEDIATE");
+    } catch (...) {
+      writing_.unlock();
+      throw;
+    }
+  }
+  void commit() override {
+    execute_script("COMMIT");  // on failure the transaction stays open until rollback()
+    if (writing_.owns_lock()) writing_.unlock();
+  }
   void rollback() override {
+    struct Release {
+      std::unique_lock<std::mutex>& l;
+      ~Release() {
+        if (l.owns_lock()) l.unlock();
+      }
+    } release{writing_};
     if (!sqlite3_get_autocommit(db_)) execute_script("ROLLBACK");
   }
 
@@ -366,10 +406,18 @@ class SqliteDatabase final : public Database {
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
   std::unordered_set<std::string> attached_;  // schemas attach() added
+  std::shared_ptr<std::mutex> writer_lock_;    // this file's, shared by the process
+  std::unique_lock<std::mutex> writing_;       // held from begin() to commit()/rollback()
 };
 
 }  // namespace
 
-std::unique_ptr<Database> open_sqlite(const DbUrl& url) { return std::make_unique<SqliteDatabase>(url); }
+std::unique_ptr<Database> open_sqlite(const DbUrl& url) {
+  // Before SQLite's first use: no global memory statistics, which take a process-wide
+  // mutex on every allocation SQLite makes (rowshift never reads them).
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  return std::make_unique<SqliteDatabase>(url);
+}
 
 }  // namespace rowshift::db

@@ -260,6 +260,19 @@ class BatchTask {
 
 }  // namespace
 
+int Runner::Impl::workers_for(const MigrationDef& def) const {
+  // A SQLite file has one writer. When each batch is one statement inside the target
+  // file (an update, a copy within the file or from an attached SQLite file), nothing
+  // happens outside the write lock, so more workers only take turns, each with its own
+  // page cache to re-read: one connection is faster (bench: 1.2x over 4 workers).
+  if (target_url.scheme != db::Scheme::sqlite) return opt.workers;
+  const bool one_statement = def.kind == MigrationKind::update ||
+                             (def.kind == MigrationKind::copy &&
+                              (source_is_target(def) ||
+                               (source_url(def).scheme == db::Scheme::sqlite && !source_url(def).is_memory())));
+  return one_statement ? 1 : opt.workers;
+}
+
 MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpoint::MigrationRecord& rec) {
   MigrationReport report;
   report.name = def.name;
@@ -282,7 +295,8 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   breaker_for(store_url);
 
   exec::Channel<BatchOutcome> results;
-  std::vector<WorkerState> workers(static_cast<std::size_t>(opt.workers));
+  const int worker_count = workers_for(def);
+  std::vector<WorkerState> workers(static_cast<std::size_t>(worker_count));
   std::atomic<bool> halted{false};
   BatchTask task(def, opt, *this, stop.get_token(), halted, results);
   const auto t0 = Clock::now();
@@ -292,7 +306,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   std::int64_t rejects_total = store().reject_count(def.name);
   const double rows_per_batch = rec.batch_size > 0 ? static_cast<double>(rec.batch_size) : 1000.0;
   {
-    exec::WorkerPool pool(opt.workers, static_cast<std::size_t>(opt.workers));
+    exec::WorkerPool pool(worker_count, static_cast<std::size_t>(worker_count));
     while (next < pending.size() || in_flight > 0) {
       if (opt.should_stop && opt.should_stop()) stop.request_stop();
       if (outage_exceeded()) stop.request_stop();  // waiting workers give their batches back

@@ -64,6 +64,8 @@ struct Runner::Impl {
   // The source database's URL for a migration (the target's when it names none).
   db::DbUrl source_url(const MigrationDef& def) const;
   bool source_is_target(const MigrationDef& def) const;
+  // How many workers run def's batches: opt.workers, or 1 where more cannot help.
+  int workers_for(const MigrationDef& def) const;
   // A new connection to the migration's source; the coordinator's target when shared.
   std::unique_ptr<db::Database> open_source(const MigrationDef& def) const;
 
