@@ -5,6 +5,7 @@
 #                              full suite in a warnings-as-errors build (its ctest summary
 #                              is the last line)
 #   ROWSHIFT_SANITIZERS=0 scripts/test.sh   skip the sanitizer builds
+#   ROWSHIFT_BENCH=0 scripts/test.sh        skip the benchmark's short run
 #
 # Exits non-zero on any failure.
 set -euo pipefail
@@ -48,6 +49,19 @@ if [[ "${ROWSHIFT_SANITIZERS:-1}" != 0 ]]; then
   done
 fi
 
-echo "== Full suite (RelWithDebInfo, -Werror) =="
+echo "== Full suite build (RelWithDebInfo, -Werror) =="
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+# The benchmark in its short mode (20,000 rows, every path and peer once, results
+# verified): proves it works, measures nothing worth keeping. It needs the peers'
+# script next to the repository (../shared/bench/peers.sh, or PEERS_SH).
+peers=${PEERS_SH:-$root/../shared/bench/peers.sh}
+if [[ "${ROWSHIFT_BENCH:-1}" != 0 && -f "$peers" ]]; then
+  echo "== Benchmark, short mode (bench/run.sh --short) =="
+  PEERS_SH=$peers ROWSHIFT_BENCH_BUILD=$root/build bash bench/run.sh --short | tail -n 25
+elif [[ "${ROWSHIFT_BENCH:-1}" != 0 ]]; then
+  echo "== Benchmark skipped: $peers not found (set PEERS_SH) =="
+fi
+
+echo "== Full suite (RelWithDebInfo, -Werror) =="
 ctest --test-dir build -j "$jobs" --output-on-failure
