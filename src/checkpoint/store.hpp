@@ -28,7 +28,7 @@
 
 namespace rowshift::checkpoint {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct MigrationRecord {
   std::string name, kind, checksum, status;
