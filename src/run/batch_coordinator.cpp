@@ -46,6 +46,12 @@ struct WorkerState {
     }
     return false;
   }
+  // How often this worker's breakers have opened, all told.
+  int outages() const {
+    int n = 0;
+    for (auto* b : breakers) n += b->times_opened();
+    return n;
+  }
   // Pings every connection (through its breaker). False when one fails transiently.
   bool endpoints_answer() const {
     for (db::Database* db : {target.get(), source.get(), store.get()}) {
@@ -87,6 +93,7 @@ class BatchTask {
     // Attempts lost to an unreachable database do not count, but only for as long as
     // an outage may last: past that, transient errors fail the batch as usual.
     const auto give_up_excusing = Clock::now() + opt_.max_outage;
+    int outages_before = -1;  // ws.outages() when this batch's attempts began
     for (int attempt = 1;; ++attempt) {
       try {
         if (!store_holder) {
@@ -94,17 +101,14 @@ class BatchTask {
           c = ws.connections();
           store_holder = std::make_unique<checkpoint::CheckpointStore>(*c.store);
         }
+        if (outages_before < 0) outages_before = ws.outages();
         auto t0 = Clock::now();
         auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
+        const std::string started = checkpoint::now_utc();
         migrate::TransactionHooks hooks;
         if (c.same_store()) {
           // One transaction: claim, rows, done mark (see checkpoint/store.hpp).
-          hooks.after_begin = [&] {
-            if (!claim(store(), batch)) throw ClaimLost{};
-          };
-          hooks.before_commit = [&](std::int64_t rows) {
-            if (!store().mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
-          };
+          in_transaction_claim(store(), batch, c, hooks, started, ms, [] {});
         } else if (!claim(store(), batch)) {
           return finish(out, BatchOutcome::lost);
         }
@@ -129,10 +133,13 @@ class BatchTask {
           ++out.retries;
           continue;
         }
-        if (excusable && !policy_.should_retry(e, attempt) && !ws.endpoints_answer()) {
-          // Out of attempts, but the database does not even answer a ping: it is
-          // failing, not this batch. Keep the last attempt and let the breaker (or the
-          // outage limit) decide, rather than mark the batch failed.
+        if (excusable && !policy_.should_retry(e, attempt) &&
+            (!ws.endpoints_answer() || (outages_before >= 0 && ws.outages() > outages_before))) {
+          // Out of attempts, but the database does not even answer a ping, or an outage
+          // began and ended while this batch was failing: it is the database, not this
+          // batch. Keep the last attempt and let the breaker (or the outage limit)
+          // decide, rather than mark the batch failed.
+          outages_before = ws.outages();  // the same outage excuses once
           --attempt;
           ++out.retries;
           if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
@@ -184,15 +191,8 @@ class BatchTask {
       }
     };
     migrate::TransactionHooks hooks;
-    if (c.same_store()) {
-      hooks.after_begin = [&] {
-        if (!claim(store, batch)) throw ClaimLost{};
-      };
-      hooks.before_commit = [&](std::int64_t rows) {
-        record();  // the claim, rejects, rows and the done mark commit together
-        if (!store.mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
-      };
-    }
+    // The claim, rejects, rows and the done mark commit together.
+    if (c.same_store()) in_transaction_claim(store, batch, c, hooks, checkpoint::now_utc(), ms, record);
     try {
       out.rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, hooks);
     } catch (const ClaimLost&) {
@@ -205,6 +205,30 @@ class BatchTask {
     out.rejects = static_cast<std::int64_t>(rejects.size());
     out.error.clear();
     return true;
+  }
+
+  // Puts the claim and the done mark into the batch's transaction (store = target).
+  // PostgreSQL: the claim first, whose row lock makes a second runner wait and then find
+  // the batch done. SQLite: the transaction holds the file's only write lock from BEGIN
+  // IMMEDIATE on, so one statement before COMMIT claims and marks at once.
+  template <typename Ms, typename Before>
+  void in_transaction_claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch,
+                            const migrate::Connections& c, migrate::TransactionHooks& hooks, std::string started,
+                            Ms& ms, Before before) const {
+    if (c.target->dialect() == db::Dialect::sqlite) {
+      hooks.before_commit = [this, &store, &batch, &ms, before, started](std::int64_t rows) {
+        before();
+        if (!store.claim_and_mark_done(def_.name, batch.number, owner_, rows, started, ms())) throw ClaimLost{};
+      };
+      return;
+    }
+    hooks.after_begin = [this, &store, &batch] {
+      if (!claim(store, batch)) throw ClaimLost{};
+    };
+    hooks.before_commit = [this, &store, &batch, &ms, before](std::int64_t rows) {
+      before();
+      if (!store.mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
+    };
   }
 
   bool claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch) const {

@@ -451,7 +451,7 @@ TEST_P(EngineTest, SeededFlakyAndSlowDatabase) {
   FaultRule flaky{"INSERT INTO \"orders_v2\"", ErrorKind::transient, -1};
   flaky.fraction = 0.2;
   faults.plan().add(flaky);
-  FaultRule slow{"SET status = 'running'", ErrorKind::transient, 0};
+  FaultRule slow{"SET status = 'done'", ErrorKind::transient, 0};  // each done mark
   slow.latency_ms = 5;
   faults.plan().add(slow);
   RunOptions o = options(copy_set());
