@@ -196,6 +196,27 @@ TEST_F(SqliteToPostgres, TerminatedConnectionsAreReopenedAndNothingIsLost) {
   expect_identical();
 }
 
+// Two processes on one migration with the store in PostgreSQL: each batch's claim is the
+// first statement of its transaction, so the second runner waits on the first one's row
+// lock and then finds the batch done. No batch is written twice, none is counted twice.
+TEST_F(SqliteToPostgres, TwoRunnersClaimInsideTheBatchTransaction) {
+  auto logs = [&] { return read_file(dir.file("a.log")) + read_file(dir.file("b.log")); };
+  pid_t a = start_process(cli({"run", "--max-rate", "100000"}), dir.file("a.log"));
+  pid_t b = start_process(cli({"run", "--max-rate", "100000"}), dir.file("b.log"));
+  int ca = wait_process(a), cb = wait_process(b);
+  EXPECT_TRUE(ca == 0 || ca == 75) << ca << logs();
+  EXPECT_TRUE(cb == 0 || cb == 75) << cb << logs();
+  EXPECT_TRUE(ca == 0 || cb == 0) << logs();
+  auto last = run_process(cli({"run"}));
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  auto store = open_db(pg);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM rowshift_batches WHERE attempts <> 1"), 0)
+      << "every batch was claimed and written exactly once";
+  EXPECT_EQ(count_rows(*store, "SELECT count(DISTINCT owner) FROM rowshift_batches WHERE migration = '0002_copy'"), 2)
+      << "both runners did part of the copy";
+  expect_identical();
+}
+
 TEST_F(SqliteToPostgres, ServerRestartMidRunOpensBreakerAndFinishes) {
   const char* state = std::getenv("ROWSHIFT_PG_STATE");
   ASSERT_NE(state, nullptr);
