@@ -13,8 +13,15 @@
 # run). This script adds rowshift's paths and prints each with its peer and the ratio.
 set -Eeuo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-peers=${PEERS_SH:-$root/../shared/bench/peers.sh}
-[[ -f "$peers" ]] || { echo "bench: $peers not found (set PEERS_SH)" >&2; exit 1; }
+# The peers' script lives beside the repository (../shared/bench); a clone elsewhere finds
+# it through PEERS_SH or at the shared folder's usual place.
+peers=${PEERS_SH:-}
+if [[ -z "$peers" ]]; then
+  for p in "$root/../shared/bench/peers.sh" /work/shared/bench/peers.sh; do
+    if [[ -f "$p" ]]; then peers=$p; break; fi
+  done
+fi
+[[ -f "$peers" ]] || { echo "bench: ../shared/bench/peers.sh not found (set PEERS_SH)" >&2; exit 1; }
 
 mode=full
 case "${1:-}" in
