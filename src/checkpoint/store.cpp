@@ -309,11 +309,20 @@ std::int64_t CheckpointStore::release_dead(const std::string& name, const std::s
 bool CheckpointStore::claim(const std::string& name, std::int64_t number, const std::string& owner,
                             int lease_seconds) {
   std::int64_t now = now_epoch();
-  return db_.execute(
-             "UPDATE rowshift_batches SET status = 'running', owner = ?, lease_until = ?, attempts = attempts + 1,"
-             " started_at = ? WHERE migration = ? AND batch_no = ? AND (status = 'pending' OR"
-             " (status = 'running' AND (owner = ? OR lease_until < ?)))",
-             {owner, now + lease_seconds, now_utc(), name, number, owner, now}) == 1;
+  const std::string sql =
+      "UPDATE rowshift_batches SET status = 'running', owner = ?, lease_until = ?, attempts = attempts + 1,"
+      " started_at = ? WHERE migration = ? AND batch_no = ? AND (status = 'pending' OR"
+      " (status = 'running' AND (owner = ? OR lease_until < ?)))";
+  if (db_.dialect() == db::Dialect::postgresql) {
+    // A batch that another runner is writing at this moment (its claim is a row lock
+    // held by that runner's transaction) is skipped at once rather than waited for:
+    // waiting would only find it done, and would keep the two runners in lockstep,
+    // the second one queueing behind every batch of the first.
+    return db_.execute(sql + " AND batch_no IN (SELECT batch_no FROM rowshift_batches WHERE migration = ?"
+                             " AND batch_no = ? FOR UPDATE SKIP LOCKED)",
+                       {owner, now + lease_seconds, now_utc(), name, number, owner, now, name, number}) == 1;
+  }
+  return db_.execute(sql, {owner, now + lease_seconds, now_utc(), name, number, owner, now}) == 1;
 }
 
 bool CheckpointStore::claim_and_mark_done(const std::string& name, std::int64_t number, const std::string& owner,

@@ -18,9 +18,9 @@ std::string range_where(const MigrationDef& def, const std::vector<std::string>&
   return w;
 }
 
-// The FROM clause of a copy read on `on`: the source table itself, or the same table in
-// a source SQLite file attached to the target connection (aliased to its own name so
-// that column expressions naming the table still resolve).
+// The FROM clause of a copy's read: the source table itself, or the same table in a
+// source SQLite file attached to the target connection (aliased to its own name so that
+// column expressions naming the table still resolve).
 std::string copy_from(const MigrationDef& def, bool attached) {
   std::string table = db::quote_ident(def.source_table);
   return attached ? std::string(kAttachedSource) + "." + table + " AS " + table : table;

@@ -325,7 +325,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   BatchTask task(def, opt, *this, stop.get_token(), halted, results);
   const auto t0 = Clock::now();
   auto last_progress = t0 - std::chrono::seconds(1);
-  std::size_t next = 0, in_flight = 0;
+  std::size_t next = 0, in_flight = 0, taken_elsewhere = 0;
   bool stop_scheduling = false;
   std::int64_t rejects_total = store().reject_count(def.name);
   const double rows_per_batch = rec.batch_size > 0 ? static_cast<double>(rec.batch_size) : 1000.0;
@@ -336,8 +336,11 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
       if (outage_exceeded()) stop.request_stop();  // waiting workers give their batches back
       if (stop.stop_requested()) stop_scheduling = true;
       double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-      bool throttled = opt.max_rows_per_second > 0 &&
-                       static_cast<double>(next) * rows_per_batch > opt.max_rows_per_second * elapsed + rows_per_batch;
+      // --max-rate budgets the batches this runner writes: one that another runner had
+      // already taken costs nothing, so two throttled runners do not move in lockstep
+      // with the second one finding every batch taken.
+      bool throttled = opt.max_rows_per_second > 0 && static_cast<double>(next - taken_elsewhere) * rows_per_batch >
+                                                          opt.max_rows_per_second * elapsed + rows_per_batch;
       bool submitted = false;
       if (!stop_scheduling && !throttled && next < pending.size()) {
         const checkpoint::BatchRecord* b = &pending[next];
@@ -375,8 +378,10 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
               report.errors.push_back(r->error);
               if (opt.fail_fast) stop_scheduling = halted = true;
               break;
-            case BatchOutcome::cancelled:
             case BatchOutcome::lost:
+              ++taken_elsewhere;
+              break;
+            case BatchOutcome::cancelled:
               break;
           }
           progress.retries += r->retries;

@@ -204,6 +204,7 @@ TEST_F(SqliteToPostgres, TwoRunnersClaimInsideTheBatchTransaction) {
   pid_t a = start_process(cli({"run", "--max-rate", "100000"}), dir.file("a.log"));
   pid_t b = start_process(cli({"run", "--max-rate", "100000"}), dir.file("b.log"));
   int ca = wait_process(a), cb = wait_process(b);
+  std::printf("exit codes %d and %d\n", ca, cb);
   EXPECT_TRUE(ca == 0 || ca == 75) << ca << logs();
   EXPECT_TRUE(cb == 0 || cb == 75) << cb << logs();
   EXPECT_TRUE(ca == 0 || cb == 0) << logs();
@@ -213,7 +214,7 @@ TEST_F(SqliteToPostgres, TwoRunnersClaimInsideTheBatchTransaction) {
   EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM rowshift_batches WHERE attempts <> 1"), 0)
       << "every batch was claimed and written exactly once";
   EXPECT_EQ(count_rows(*store, "SELECT count(DISTINCT owner) FROM rowshift_batches WHERE migration = '0002_copy'"), 2)
-      << "both runners did part of the copy";
+      << "both runners did part of the copy\n" << logs();
   expect_identical();
 }
 
