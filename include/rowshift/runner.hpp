@@ -48,7 +48,7 @@ struct RunOptions {
   bool include_registered = true;            // also run migrations registered in C++
   std::vector<MigrationDef> migrations;      // extra migrations (tests, embedding tools)
 
-  int workers = 4;
+  int workers = 4;                           // a SQLite target with one-statement batches uses 1
   std::optional<int> batch_size;             // default 1000; a migration may override
   int max_attempts = 3;
   std::chrono::milliseconds backoff_base{100};
@@ -59,7 +59,7 @@ struct RunOptions {
   // rejected rows in a migration stop the run (batches failed).
   bool quarantine_bad_rows = false;
   std::int64_t max_rejects = 1000;
-  double max_rows_per_second = 0;            // 0 = unthrottled
+  double max_rows_per_second = 0;            // 0 = unthrottled; this runner's writes only
   std::chrono::seconds lease{600};           // a running batch older than this is re-taken
 
   // Circuit breaker, one per database endpoint: opens after this many consecutive
