@@ -325,17 +325,6 @@ bool CheckpointStore::claim(const std::string& name, std::int64_t number, const 
   return db_.execute(sql, {owner, now + lease_seconds, now_utc(), name, number, owner, now}) == 1;
 }
 
-bool CheckpointStore::claim_and_mark_done(const std::string& name, std::int64_t number, const std::string& owner,
-                                          std::int64_t rows, const std::string& started_at, std::int64_t duration_ms) {
-  std::int64_t now = now_epoch();
-  return db_.execute(
-             "UPDATE rowshift_batches SET status = 'done', owner = ?, attempts = attempts + 1, started_at = ?,"
-             " rows_written = ?, finished_at = ?, duration_ms = ?, lease_until = NULL"
-             " WHERE migration = ? AND batch_no = ? AND (status = 'pending' OR"
-             " (status = 'running' AND (owner = ? OR lease_until < ?)))",
-             {owner, started_at, rows, now_utc(), duration_ms, name, number, owner, now}) == 1;
-}
-
 bool CheckpointStore::mark_done(const std::string& name, std::int64_t number, const std::string& owner,
                                 std::int64_t rows, std::int64_t duration_ms) {
   return db_.execute(

@@ -114,11 +114,6 @@ class CheckpointStore {
                  std::int64_t duration_ms);
   void mark_failed(const std::string& name, std::int64_t number, const std::string& owner,
                    const std::string& error);
-  // claim() and mark_done() as one statement, for a transaction that already holds the
-  // database's only write lock (SQLite): nobody can take the batch in between, so the
-  // claim needs no statement of its own. False when the batch is not claimable.
-  bool claim_and_mark_done(const std::string& name, std::int64_t number, const std::string& owner, std::int64_t rows,
-                           const std::string& started_at, std::int64_t duration_ms);
   // Back to pending without counting the attempt (a stop interrupted it).
   void release(const std::string& name, std::int64_t number, const std::string& owner);
   // Records an error of an attempt that will be retried.

@@ -104,11 +104,10 @@ class BatchTask {
         if (outages_before < 0) outages_before = ws.outages();
         auto t0 = Clock::now();
         auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
-        const std::string started = checkpoint::now_utc();
         migrate::TransactionHooks hooks;
         if (c.same_store()) {
           // One transaction: claim, rows, done mark (see checkpoint/store.hpp).
-          in_transaction_claim(store(), batch, c, hooks, started, ms, [] {});
+          in_transaction_claim(store(), batch, hooks, ms, [] {});
         } else if (!claim(store(), batch)) {
           return finish(out, BatchOutcome::lost);
         }
@@ -192,7 +191,7 @@ class BatchTask {
     };
     migrate::TransactionHooks hooks;
     // The claim, rejects, rows and the done mark commit together.
-    if (c.same_store()) in_transaction_claim(store, batch, c, hooks, checkpoint::now_utc(), ms, record);
+    if (c.same_store()) in_transaction_claim(store, batch, hooks, ms, record);
     try {
       out.rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, hooks);
     } catch (const ClaimLost&) {
@@ -207,21 +206,12 @@ class BatchTask {
     return true;
   }
 
-  // Puts the claim and the done mark into the batch's transaction (store = target).
-  // PostgreSQL: the claim first, whose row lock makes a second runner wait and then find
-  // the batch done. SQLite: the transaction holds the file's only write lock from BEGIN
-  // IMMEDIATE on, so one statement before COMMIT claims and marks at once.
+  // Puts the claim and the done mark into the batch's transaction (store = target). The
+  // claim comes first, so that a batch another runner has done (or, on PostgreSQL, is
+  // writing) is given up before anything is written.
   template <typename Ms, typename Before>
   void in_transaction_claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch,
-                            const migrate::Connections& c, migrate::TransactionHooks& hooks, std::string started,
-                            Ms& ms, Before before) const {
-    if (c.target->dialect() == db::Dialect::sqlite) {
-      hooks.before_commit = [this, &store, &batch, &ms, before, started](std::int64_t rows) {
-        before();
-        if (!store.claim_and_mark_done(def_.name, batch.number, owner_, rows, started, ms())) throw ClaimLost{};
-      };
-      return;
-    }
+                            migrate::TransactionHooks& hooks, Ms& ms, Before before) const {
     hooks.after_begin = [this, &store, &batch] {
       if (!claim(store, batch)) throw ClaimLost{};
     };

@@ -265,7 +265,7 @@ TEST_F(ProcessTest, TwoRunnersShareOneMigrationWithoutDoingAnyBatchTwice) {
   EXPECT_EQ(count("SELECT count(*) FROM rowshift_batches WHERE attempts <> 1"), 0)
       << "every batch was claimed exactly once";
   EXPECT_EQ(count("SELECT count(DISTINCT owner) FROM rowshift_batches WHERE migration = '0002_copy_orders'"), 2)
-      << "both runners did part of the copy";
+      << "both runners did part of the copy\n" << read_file(dir.file("a.log")) << read_file(dir.file("b.log"));
   EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), rows);
   EXPECT_EQ(wrong_rows(), 0);
 }
