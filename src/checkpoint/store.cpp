@@ -325,12 +325,21 @@ bool CheckpointStore::claim(const std::string& name, std::int64_t number, const 
   return db_.execute(sql, {owner, now + lease_seconds, now_utc(), name, number, owner, now}) == 1;
 }
 
+namespace {
+const char* const kMarkDone =
+    "UPDATE rowshift_batches SET status = 'done', rows_written = ?, finished_at = ?, duration_ms = ?,"
+    " lease_until = NULL WHERE migration = ? AND batch_no = ? AND status = 'running' AND owner = ?";
+}  // namespace
+
 bool CheckpointStore::mark_done(const std::string& name, std::int64_t number, const std::string& owner,
                                 std::int64_t rows, std::int64_t duration_ms) {
-  return db_.execute(
-             "UPDATE rowshift_batches SET status = 'done', rows_written = ?, finished_at = ?, duration_ms = ?,"
-             " lease_until = NULL WHERE migration = ? AND batch_no = ? AND status = 'running' AND owner = ?",
-             {rows, now_utc(), duration_ms, name, number, owner}) == 1;
+  return db_.execute(kMarkDone, {rows, now_utc(), duration_ms, name, number, owner}) == 1;
+}
+
+void CheckpointStore::mark_done_and_commit(db::Transaction& tx, const std::string& name, std::int64_t number,
+                                           const std::string& owner, std::int64_t rows,
+                                           std::int64_t duration_ms) {
+  tx.commit_after(kMarkDone, {rows, now_utc(), duration_ms, name, number, owner});
 }
 
 void CheckpointStore::mark_failed(const std::string& name, std::int64_t number, const std::string& owner,

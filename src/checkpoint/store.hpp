@@ -112,6 +112,11 @@ class CheckpointStore {
   // done, guarded by ownership; false when the claim was lost (caller rolls back).
   bool mark_done(const std::string& name, std::int64_t number, const std::string& owner, std::int64_t rows,
                  std::int64_t duration_ms);
+  // For a batch claimed inside the open transaction `tx` on this store's connection:
+  // marks it done as the transaction's last statement and commits tx. The claim's row
+  // lock guarantees the mark matches, so it can travel with the COMMIT in one message.
+  void mark_done_and_commit(db::Transaction& tx, const std::string& name, std::int64_t number,
+                            const std::string& owner, std::int64_t rows, std::int64_t duration_ms);
   void mark_failed(const std::string& name, std::int64_t number, const std::string& owner,
                    const std::string& error);
   // Back to pending without counting the attempt (a stop interrupted it).

@@ -41,6 +41,14 @@ class Database {
   virtual void begin() = 0;
   virtual void commit() = 0;
   virtual void rollback() = 0;
+  // Runs `sql` as the open transaction's last statement, then commits. PostgreSQL sends
+  // both in one message, so the caller learns nothing of the rows changed: only for a
+  // statement that cannot fail to match, such as the done mark of a batch whose claim
+  // this transaction holds (the claim's row lock keeps everyone else off that row).
+  virtual void commit_after(const std::string& sql, const Values& params) {
+    execute(sql, params);
+    commit();
+  }
 
   // Inside a transaction: waits until no other runner is in its own setup section
   // (first-time schema steps, storing a plan), held until the transaction ends. SQLite's
@@ -108,6 +116,10 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
   void commit() {
     db_.commit();
+    done_ = true;
+  }
+  void commit_after(const std::string& sql, const Values& params) {
+    db_.commit_after(sql, params);
     done_ = true;
   }
 

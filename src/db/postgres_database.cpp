@@ -110,9 +110,12 @@ class PostgresDatabase final : public Database {
 
   void execute_script(const std::string& sql) override {
     run([&](pqxx::transaction_base& t) {
-      t.exec(sql);
+      t.exec(begin_pending_ ? "BEGIN; " + sql : sql);
+      begin_pending_ = false;
       return 0;
     });
+    // Going back to a savepoint is what makes an aborted transaction usable again.
+    if (tx_ && sql.rfind("ROLLBACK TO", 0) == 0) tx_failed_ = false;
   }
 
   std::int64_t execute(const std::string& sql, const Values& params = {}) override {
@@ -137,41 +140,46 @@ class PostgresDatabase final : public Database {
     }
   }
 
+  // BEGIN is not sent here but with the transaction's first statement, in one message
+  // (and COMMIT with the last, see commit_after): a batch costs three round trips
+  // instead of five. The transaction block is run by hand on a pqxx::nontransaction.
   void begin() override {
-    // Nothing has run in the transaction yet, so a connection found dead here (an idle
-    // connection cut by pg_terminate_backend or a restart) is replaced once at once.
-    for (int attempt = 0;; ++attempt) {
-      ensure_connected();
-      try {
-        tx_ = std::make_unique<pqxx::work>(*conn_);
-        return;
-      } catch (const pqxx::broken_connection&) {
-        tx_.reset();
-        broken_ = true;
-        if (attempt > 0) rethrow_classified();
-      } catch (...) {
-        tx_.reset();
-        rethrow_classified();
-      }
-    }
-  }
-  void commit() override {
-    if (!tx_) throw Error(ErrorKind::permanent, "commit without a transaction");
+    if (tx_) throw Error(ErrorKind::permanent, "postgresql: a transaction is already open");
     try {
-      tx_->commit();
-      tx_.reset();
+      ensure_connected();
+      tx_ = std::make_unique<pqxx::nontransaction>(*conn_);
     } catch (...) {
       tx_.reset();
       rethrow_classified();
     }
+    begin_pending_ = true;
+    tx_failed_ = false;
+    tx_lost_ = false;
+  }
+  void commit() override { finish_with(""); }
+  void commit_after(const std::string& sql, const Values& params) override {
+    if (!tx_) throw Error(ErrorKind::permanent, "commit without a transaction");
+    std::string last;
+    try {
+      ensure_connected();
+      if (!tx_) throw Error(ErrorKind::transient, "postgresql: connection lost inside a transaction");
+      last = execute_text(*tx_, sql, params) + "; ";
+    } catch (...) {
+      rollback();
+      rethrow_classified();
+    }
+    finish_with(last);
   }
   void rollback() override {
-    if (!tx_) return;
-    try {
-      tx_->abort();
-    } catch (...) {  // a broken connection rolls back on the server anyway
+    if (tx_ && !begin_pending_ && !broken_) {
+      try {
+        tx_->exec("ROLLBACK");
+      } catch (const pqxx::broken_connection&) {
+        broken_ = true;  // the server rolls back anyway
+      } catch (...) {
+      }
     }
-    tx_.reset();
+    end_transaction();
   }
 
   void lock_setup() override {
@@ -242,6 +250,7 @@ class PostgresDatabase final : public Database {
   // untyped parameters, a quoted literal takes the type of what it is compared with.
   std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out) override {
     return run([&](pqxx::transaction_base& t) {
+      send_begin(t);
       std::size_t next = 0;
       std::string inlined = substitute_placeholders(sql, [&] {
         if (next >= params.size()) throw Error(ErrorKind::permanent, "more ? than parameters in: " + sql);
@@ -292,44 +301,129 @@ class PostgresDatabase final : public Database {
 
   void ensure_connected() {
     if (conn_ && !broken_) return;
+    // A transaction nothing was sent for yet moves to the new connection whole.
+    const bool unsent = tx_ && begin_pending_;
     tx_.reset();
     connect();
+    if (unsent) tx_ = std::make_unique<pqxx::nontransaction>(*conn_);
   }
 
-  // Runs f on the open transaction, or in autocommit mode. Outside a transaction a
-  // statement that met a dropped connection is retried once on a new connection.
+  // Runs f in the open transaction, or in autocommit mode. A statement that met a
+  // dropped connection before anything of its transaction reached the server is
+  // retried once on a new connection; inside a transaction already under way it fails,
+  // and so does every later statement until rollback(): they must not run on their own.
   template <typename F>
   auto run(F&& f) -> decltype(f(std::declval<pqxx::transaction_base&>())) {
     for (int attempt = 0;; ++attempt) {
-      ensure_connected();
-      bool in_tx = static_cast<bool>(tx_);
+      if (tx_lost_) throw Error(ErrorKind::transient, "postgresql: connection lost inside a transaction");
       try {
-        if (in_tx) return f(*tx_);
+        ensure_connected();
+        if (tx_) return f(*tx_);
         pqxx::nontransaction t(*conn_);
         return f(t);
       } catch (const pqxx::broken_connection&) {
         broken_ = true;
-        if (in_tx || attempt > 0) rethrow_classified();
+        const bool under_way = tx_ && !begin_pending_;
+        if (under_way) tx_lost_ = true;
+        if (under_way || attempt > 0) rethrow_classified();
       } catch (...) {
+        if (tx_) {
+          // The server ran the BEGIN sent with a failed statement: the transaction is
+          // open and aborted, and only a rollback ends it.
+          begin_pending_ = false;
+          tx_failed_ = true;
+        }
         rethrow_classified();
       }
     }
   }
 
-  pqxx::result exec(pqxx::transaction_base& t, const std::string& sql, const Values& params) {
+  // Sends a pending BEGIN on its own, before a statement that cannot carry it (COPY).
+  void send_begin(pqxx::transaction_base& t) {
+    if (!begin_pending_) return;
+    t.exec("BEGIN");
+    begin_pending_ = false;
+  }
+
+  // Ends the transaction with `last` (statements ending in "; ", or empty) and COMMIT,
+  // in one message; with BEGIN too when nothing has been sent yet.
+  void finish_with(const std::string& last) {
+    if (!tx_) throw Error(ErrorKind::permanent, "commit without a transaction");
+    if (tx_failed_ || tx_lost_) {
+      rollback();
+      throw Error(ErrorKind::permanent, "postgresql: commit of a transaction in which a statement failed");
+    }
+    if (begin_pending_ && last.empty()) {  // nothing happened: nothing to commit
+      end_transaction();
+      return;
+    }
+    try {
+      std::string sql = (begin_pending_ ? "BEGIN; " : "") + last + "COMMIT";
+      // A transaction the server has aborted would answer COMMIT with ROLLBACK, not an
+      // error: tx_failed_ above is what refuses to commit after a failed statement.
+      tx_->exec(sql);
+    } catch (const pqxx::broken_connection&) {
+      broken_ = true;
+      end_transaction();
+      throw Error(ErrorKind::transient, "postgresql: commit outcome unknown: connection lost");
+    } catch (...) {
+      // A failed last statement skipped the COMMIT after it: the transaction is still
+      // open, aborted. (After a failed COMMIT, ROLLBACK only draws a warning.)
+      begin_pending_ = false;  // the message carried it
+      rollback();
+      rethrow_classified();
+    }
+    end_transaction();
+  }
+
+  void end_transaction() {
+    tx_.reset();
+    begin_pending_ = false;
+    tx_failed_ = false;
+    tx_lost_ = false;
+  }
+
+  // The prepared statement for sql (prepared on the server at once when `now`).
+  const std::string& prepared_name(const std::string& sql, bool now) {
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
       std::string name = "rs" + std::to_string(prepared_.size() + 1);
       conn_->prepare(name, to_dollar_placeholders(sql));
       it = prepared_.emplace(sql, name).first;
     }
+    if (now) conn_->prepare_now(it->second);
+    return it->second;
+  }
+
+  // sql as an SQL-level EXECUTE of its prepared statement with literal arguments: a
+  // statement that can share a message with BEGIN or COMMIT (a simple query), yet keep
+  // its prepared plan.
+  std::string execute_text(pqxx::transaction_base& t, const std::string& sql, const Values& params) {
+    std::string text = "EXECUTE " + prepared_name(sql, true);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      auto v = to_text(params[i]);
+      text += i == 0 ? "(" : ", ";
+      text += v ? t.quote(*v) : std::string("NULL");
+    }
+    if (!params.empty()) text += ")";
+    return text;
+  }
+
+  pqxx::result exec(pqxx::transaction_base& t, const std::string& sql, const Values& params) {
+    if (begin_pending_) {
+      // The transaction's first statement: BEGIN goes in the same message.
+      pqxx::result r = t.exec("BEGIN; " + execute_text(t, sql, params));
+      begin_pending_ = false;
+      return r;
+    }
+    const std::string& name = prepared_name(sql, false);
     std::vector<std::optional<std::string>> texts;
     texts.reserve(params.size());
     for (const auto& p : params) texts.push_back(to_text(p));
     std::vector<const char*> ptrs;
     ptrs.reserve(texts.size());
     for (const auto& tx : texts) ptrs.push_back(tx ? tx->c_str() : nullptr);
-    return t.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(ptrs));
+    return t.exec_prepared(name, pqxx::prepare::make_dynamic_params(ptrs));
   }
 
   std::string stage_for(pqxx::transaction_base& t, const std::string& table) {
@@ -348,6 +442,7 @@ class PostgresDatabase final : public Database {
   void write_copy(const std::string& table, const std::vector<std::string>& columns,
                   const std::vector<std::string>& upsert_key, Fill&& fill) {
     run([&](pqxx::transaction_base& t) {
+      send_begin(t);
       std::string into = upsert_key.empty() ? quote_ident(table) : stage_for(t, table);
       std::vector<std::string> quoted;
       for (const auto& c : columns) quoted.push_back(quote_ident(c));
@@ -412,7 +507,10 @@ class PostgresDatabase final : public Database {
 
   DbUrl url_;
   std::unique_ptr<pqxx::connection> conn_;
-  std::unique_ptr<pqxx::work> tx_;
+  std::unique_ptr<pqxx::nontransaction> tx_;  // runs the open transaction block
+  bool begin_pending_ = false;  // BEGIN not sent yet: it goes with the next statement
+  bool tx_failed_ = false;  // a statement failed: the server has aborted the transaction
+  bool tx_lost_ = false;    // the connection dropped inside it: only rollback() remains
   bool broken_ = false;
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> prepared statement name
   std::unordered_map<std::string, std::string> stages_;    // target table -> temp staging table

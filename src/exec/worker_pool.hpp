@@ -7,6 +7,7 @@
 // workers finish what was queued, and joins every thread.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <thread>
@@ -26,6 +27,8 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   int size() const { return static_cast<int>(threads_.size()); }
+  // Threads this machine runs at once (at least 2, as hardware_concurrency may say 0).
+  static int cores() { return static_cast<int>(std::max(2u, std::thread::hardware_concurrency())); }
   // Queues a task, waiting up to timeout for room; false when the queue stayed full.
   bool submit_for(Task task, std::chrono::milliseconds timeout);
   // Queues a task, waiting for room as long as needed.

@@ -158,6 +158,14 @@ std::int64_t write_range(const MigrationDef& def, const plan::KeyRange& range, c
   return write_batch(def, range, c, read_batch(def, range, c));
 }
 
+namespace {
+void finish(db::Transaction& tx, const TransactionHooks& hooks, std::int64_t rows) {
+  if (hooks.before_commit) hooks.before_commit(rows);
+  if (hooks.commit) hooks.commit(tx, rows);
+  else tx.commit();
+}
+}  // namespace
+
 std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
                        const TransactionHooks& hooks) {
   // Read (and transform) before the write transaction starts: other workers' writes
@@ -167,8 +175,7 @@ std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, con
   db::Transaction tx(*c.target);
   if (hooks.after_begin) hooks.after_begin();
   std::int64_t n = write_batch(def, range, c, rows);
-  if (hooks.before_commit) hooks.before_commit(n);
-  tx.commit();
+  finish(tx, hooks, n);
   return n;
 }
 
@@ -239,8 +246,7 @@ std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRang
   db::Transaction tx(*c.target);
   if (hooks.after_begin) hooks.after_begin();
   std::int64_t rows = Bisector(def, range, c, std::move(keys)).run(rejects);
-  if (hooks.before_commit) hooks.before_commit(rows);
-  tx.commit();
+  finish(tx, hooks, rows);
   return rows;
 }
 

@@ -25,6 +25,9 @@ struct Connections {
 struct TransactionHooks {
   std::function<void()> after_begin;
   std::function<void(std::int64_t rows)> before_commit;
+  // When set, it commits the transaction (with a last statement of its own) instead of
+  // a plain commit.
+  std::function<void(db::Transaction& tx, std::int64_t rows)> commit;
 };
 
 // Runs the writes of one batch in one transaction on the target and returns the rows

@@ -215,9 +215,9 @@ class BatchTask {
     hooks.after_begin = [this, &store, &batch] {
       if (!claim(store, batch)) throw ClaimLost{};
     };
-    hooks.before_commit = [this, &store, &batch, &ms, before](std::int64_t rows) {
-      before();
-      if (!store.mark_done(def_.name, batch.number, owner_, rows, ms())) throw ClaimLost{};
+    hooks.before_commit = [before](std::int64_t) { before(); };
+    hooks.commit = [this, &store, &batch, &ms](db::Transaction& tx, std::int64_t rows) {
+      store.mark_done_and_commit(tx, def_.name, batch.number, owner_, rows, ms());
     };
   }
 
@@ -284,7 +284,11 @@ int Runner::Impl::workers_for(const MigrationDef& def) const {
                              (def.kind == MigrationKind::copy &&
                               (source_is_target(def) ||
                                (source_url(def).scheme == db::Scheme::sqlite && !source_url(def).is_memory())));
-  return one_statement ? 1 : opt.workers;
+  if (one_statement) return 1;
+  // Otherwise one worker writes while the others read and transform the next batches;
+  // past one per core, readers only take CPU from the writer that everyone waits on
+  // (bench, C++ transform on 2 cores: 4 workers 1.97-2.27 s, 2 workers 1.73-1.97 s).
+  return std::min(opt.workers, exec::WorkerPool::cores());
 }
 
 MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpoint::MigrationRecord& rec) {

@@ -40,6 +40,9 @@ class GuardedDatabase final : public db::Database {
   void commit() override {
     guard([&] { inner_->commit(); });
   }
+  void commit_after(const std::string& sql, const Values& params) override {
+    guard([&] { inner_->commit_after(sql, params); });
+  }
   void rollback() override { inner_->rollback(); }  // never waits: it must always run
   void lock_setup() override {
     guard([&] { inner_->lock_setup(); });
