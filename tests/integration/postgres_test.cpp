@@ -198,6 +198,29 @@ TEST_P(PlannerConformance, SparseTextCompositeEmptySingle) {
   check("pairs", {"a", "b"}, 100, 1234);
   check("empty", {"id"}, 1000, 0);
   check("one", {"id"}, 1000, 1);
+
+  // A one-column unique key is planned by skipping through its index; any other key by
+  // reading every key. Both must cut the same boundaries.
+  db->execute_script("CREATE TABLE plain (id BIGINT); INSERT INTO plain SELECT id FROM nums;");
+  auto skipped = plan::plan_batches(*db, {"nums", {"id"}, "id % 3 <> 0", 700});
+  auto read = plan::plan_batches(*db, {"plain", {"id"}, "id % 3 <> 0", 700});
+  EXPECT_EQ(skipped.rows, read.rows);
+  ASSERT_EQ(skipped.batches.size(), read.batches.size());
+  for (std::size_t i = 0; i + 1 < read.batches.size(); ++i) {
+    EXPECT_EQ(skipped.batches[i].range.hi[0].as_int(), read.batches[i].range.hi[0].as_int()) << i;
+  }
+  EXPECT_EQ(skipped.min_key[0].as_int(), read.min_key[0].as_int());
+  EXPECT_EQ(skipped.max_key[0].as_int(), read.max_key[0].as_int());
+
+  // A unique key may hold NULLs (first in SQLite's order, last in PostgreSQL's).
+  db->execute_script("CREATE TABLE nk (id BIGINT UNIQUE); INSERT INTO nk VALUES (1), (2), (NULL), (3);");
+  try {
+    plan::plan_batches(*db, {"nk", {"id"}, "", 2});
+    ADD_FAILURE() << "a NULL key must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_NE(std::string(e.what()).find("holds NULL"), std::string::npos) << e.what();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PlannerConformance, ::testing::ValuesIn(all_backends()), backend_name);
