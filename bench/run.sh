@@ -3,7 +3,7 @@
 #
 #   bench/run.sh            1,000,000 rows, 3 runs per path (medians), every path and peer
 #   bench/run.sh --short    20,000 rows, 1 run: proves the benchmark works (CI runs this)
-#   bench/run.sh --scale    the copy paths at 1M and at 10M rows: rows/s and peak RSS
+#   bench/run.sh --scale    the copy paths and two peers at 1M and 10M rows (3 runs each)
 #   ROWS=... RUNS=... ONLY="rowshift_*" bench/run.sh
 #
 # Data, peers, timing and verification come from ../shared/bench/peers.sh (sourced for
@@ -26,7 +26,7 @@ fi
 mode=full
 case "${1:-}" in
   --short) mode=short; : "${ROWS:=20000}" "${RUNS:=1}" "${IDLE_GATE:=0}" ;;
-  --scale) mode=scale; : "${RUNS:=1}" ;;
+  --scale) mode=scale; : "${RUNS:=3}" ;;
   "") ;;
   *) echo "usage: bench/run.sh [--short|--scale]" >&2; exit 2 ;;
 esac
@@ -117,6 +117,14 @@ sqlite_fresh_engine() {
 pg_fresh_engine() {
   pg_fresh_table src events_copy 1 && pgq src -c "DROP TABLE IF EXISTS ck" -c "$CK_DDL" \
     -c "$CK_FILL generate_series(0, $ROWS / $BATCH) AS g" -c CHECKPOINT
+}
+
+# After the data is (re)generated, PostgreSQL's checkpointer and the kernel still have
+# gigabytes to write back for minutes; measured meanwhile, a path loses up to 20% (10M
+# rows, SQLite -> SQLite: 14.1 s right after generating, 11.5 s once written back).
+settle() {
+  pgq postgres -c CHECKPOINT >/dev/null
+  sync
 }
 
 rs() {  # rs DIR [ARGS...]: the timed rowshift command for migrations folder DIR
@@ -238,7 +246,7 @@ scale_table() {  # scale_table RESULTS_FILE: rows/s and RSS per size, and 10M vs
       if (!(nm[1] in first)) { first[nm[1]] = rps; order[++n] = nm[1]; }
       printf "| %s | %s | %s | %s | %s | %.2fx |\n", nm[1], rows, rps, rss, ok, rps / first[nm[1]];
     }
-    BEGIN { printf "\n| path (4 workers) | rows | rows/s | peak RSS MiB | verify | rows/s vs smallest |\n|---|---|---|---|---|---|\n" }
+    BEGIN { printf "\n| path (rowshift: 4 workers) | rows | rows/s | peak RSS MiB | verify | rows/s vs smallest |\n|---|---|---|---|---|---|\n" }
   ' "$1"
 }
 
@@ -249,13 +257,18 @@ scale_table() {  # scale_table RESULTS_FILE: rows/s and RSS per size, and 10M vs
     for n in $SCALE_ROWS; do
       ROWS=$n
       gen_data
+      settle
       measure "rowshift_pg_to_pg@$n" rs_fresh_dst "$(rs pg_to_pg --db "$DST_URI" run)" "pg:dst:events"
       measure "rowshift_sqlite_to_pg@$n" rs_fresh_dst "$(rs sqlite_to_pg --db "$DST_URI" run)" "pg:dst:events"
       measure "rowshift_sqlite_to_sqlite@$n" sqlite_fresh_dst "$(rs sqlite_to_sqlite --db "sqlite:$DST_SQLITE" run)" \
         "sqlite:$DST_SQLITE:events"
+      # The engines' own one-statement copies at the same sizes: how much of a slowdown
+      # at 10M belongs to the engine (a table larger than shared_buffers, a deeper B-tree).
+      ONLY="${ONLY:-pg_copy_pipe,sqlite_attach_copy}" run_all_measurements
     done
   else
     gen_data
+    settle
     run_rowshift_paths
     ONLY="${ONLY:-$PEERS}" run_all_measurements
   fi
