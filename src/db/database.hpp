@@ -81,7 +81,8 @@ class Database {
 
   // The COPY fast path (db/copy_text.hpp). query_copy_text appends a query's rows to
   // `out` as PostgreSQL COPY text and returns how many; this default goes through
-  // query(), engines override it to skip Values. copy_text_in writes such a block into
+  // query(), engines override it to skip Values. copy_text_in writes such a block (its
+  // last newline may be left off, which spares PostgreSQL a copy of the block) into
   // table(columns) like insert_rows does; only engines whose accepts_copy_text() is
   // true implement it.
   virtual std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out);

@@ -280,8 +280,10 @@ class PostgresDatabase final : public Database {
     if (text.empty()) return;
     write_copy(table, columns, upsert_key, [&](pqxx::tablewriter& stream) {
       // One call for the whole block: COPY data need not follow line boundaries, and
-      // write_raw_line adds back the final newline it is given without.
-      stream.write_raw_line(text.back() == '\n' ? text.substr(0, text.size() - 1) : text);
+      // write_raw_line adds back the final newline it is given without (a block that
+      // ends with one would be copied to drop it: callers leave it off).
+      if (text.back() == '\n') stream.write_raw_line(text.substr(0, text.size() - 1));
+      else stream.write_raw_line(text);
     });
   }
 
