@@ -53,6 +53,19 @@ void Database::copy_text_in(const std::string&, const std::vector<std::string>&,
   throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not take COPY text");
 }
 
+std::vector<unsigned> Database::result_types(const std::string&, const Values&) { return {}; }
+
+std::vector<unsigned> Database::column_types(const std::string&, const std::vector<std::string>&) { return {}; }
+
+std::int64_t Database::query_copy_binary(const std::string&, const Values&, std::string&) {
+  throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not give binary COPY");
+}
+
+void Database::copy_binary_in(const std::string&, const std::vector<std::string>&, const std::string&,
+                              const std::vector<std::string>&) {
+  throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not take binary COPY");
+}
+
 std::vector<Values> query_all(Database& db, const std::string& sql, const Values& params) {
   std::vector<Values> rows;
   db.query(sql, params, [&](Values& r) {

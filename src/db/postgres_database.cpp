@@ -1,5 +1,6 @@
 #include "db/postgres_database.hpp"
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
 #include <pqxx/tablereader>
 #include <pqxx/tablewriter>
@@ -15,6 +16,16 @@
 
 namespace rowshift::db {
 namespace {
+
+// libpqxx 6.4 keeps its libpq connection to itself, except for its large-object class,
+// which hands it to subclasses: binary COPY reaches PQputCopyData and PQgetCopyData
+// this way (libpqxx's own COPY writer appends a newline to every block it sends).
+struct RawConnection : pqxx::largeobject {
+  static PGconn* of(const pqxx::dbtransaction& t) { return raw_connection(t); }
+};
+
+// Type ids below this one are built in, the same in every database (pg_type.h).
+constexpr unsigned kFirstUserTypeId = 16384;
 
 // Type OIDs from pg_type.h that need more than text.
 constexpr pqxx::oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700,
@@ -251,12 +262,7 @@ class PostgresDatabase final : public Database {
   std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out) override {
     return run([&](pqxx::transaction_base& t) {
       send_begin(t);
-      std::size_t next = 0;
-      std::string inlined = substitute_placeholders(sql, [&] {
-        if (next >= params.size()) throw Error(ErrorKind::permanent, "more ? than parameters in: " + sql);
-        auto text = to_text(params[next++]);
-        return text ? t.quote(*text) : std::string("NULL");
-      });
+      std::string inlined = inline_params(t, sql, params);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
       pqxx::tablereader reader(t, "(" + inlined + ")");  // COPY (query) TO STDOUT
@@ -275,6 +281,72 @@ class PostgresDatabase final : public Database {
 
   bool accepts_copy_text() const override { return true; }
 
+  std::vector<unsigned> result_types(const std::string& sql, const Values& params) override {
+    auto it = result_types_.find(sql);
+    if (it != result_types_.end()) return it->second;
+    pqxx::result r = run([&](pqxx::transaction_base& t) {
+      return exec(t, "SELECT * FROM (" + sql + ") AS rowshift_types LIMIT 0", params);
+    });
+    std::vector<unsigned> types;
+    for (pqxx::row::size_type i = 0; i < r.columns(); ++i) types.push_back(r.column_type(i));
+    if (std::any_of(types.begin(), types.end(), [](unsigned t) { return t >= kFirstUserTypeId; })) types.clear();
+    return result_types_[sql] = types;
+  }
+
+  std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns) override {
+    std::string key = table;
+    for (const auto& c : columns) key += '\0' + c;
+    auto it = column_types_.find(key);
+    if (it != column_types_.end()) return it->second;
+    std::vector<unsigned> types;
+    for (const auto& c : columns) {
+      Values r = query_row(*this,
+                           "SELECT atttypid::bigint FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(?))"
+                           " AND attname = ? AND NOT attisdropped",
+                           {table, c});
+      if (r.empty() || r[0].is_null() || r[0].as_int() >= kFirstUserTypeId) {
+        types.clear();
+        break;
+      }
+      types.push_back(static_cast<unsigned>(r[0].as_int()));
+    }
+    return column_types_[key] = types;
+  }
+
+  std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out) override {
+    return run([&](pqxx::transaction_base& t) {
+      send_begin(t);
+      const std::string cmd = "COPY (" + inline_params(t, sql, params) + ") TO STDOUT (FORMAT binary)";
+      raw_expect(PQexec(raw_, cmd.c_str()), PGRES_COPY_OUT, cmd);
+      char* buf = nullptr;
+      int n = 0;
+      while ((n = PQgetCopyData(raw_, &buf, 0)) > 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+        PQfreemem(buf);
+      }
+      return raw_finish_copy(cmd);
+    });
+  }
+
+  void copy_binary_in(const std::string& table, const std::vector<std::string>& columns, const std::string& block,
+                      const std::vector<std::string>& upsert_key) override {
+    if (block.empty()) return;
+    run([&](pqxx::transaction_base& t) {
+      send_begin(t);
+      std::string into = upsert_key.empty() ? quote_ident(table) : stage_for(t, table);
+      const std::string cmd = "COPY " + into + " (" + quote_list(columns) + ") FROM STDIN (FORMAT binary)";
+      raw_expect(PQexec(raw_, cmd.c_str()), PGRES_COPY_IN, cmd);
+      // Blocking mode: both calls return once libpq has handed everything to the socket.
+      if (PQputCopyData(raw_, block.data(), static_cast<int>(block.size())) != 1 || PQputCopyEnd(raw_, nullptr) != 1) {
+        raw_finish_copy(cmd);  // the server's error, if it sent one
+        throw pqxx::broken_connection(PQerrorMessage(raw_));
+      }
+      raw_finish_copy(cmd);
+      if (!upsert_key.empty()) merge_stage(t, table, columns, upsert_key, into);
+      return 0;
+    });
+  }
+
   void copy_text_in(const std::string& table, const std::vector<std::string>& columns, const std::string& text,
                     const std::vector<std::string>& upsert_key) override {
     if (text.empty()) return;
@@ -292,6 +364,11 @@ class PostgresDatabase final : public Database {
     try {
       conn_ = std::make_unique<pqxx::connection>(url_.libpq_conninfo());
       conn_->set_variable("TimeZone", "'UTC'");  // timestamptz read back the same everywhere
+      {
+        pqxx::work w(*conn_);  // the only way to the libpq connection (RawConnection)
+        raw_ = RawConnection::of(w);
+        w.abort();
+      }
       prepared_.clear();
       stages_.clear();
       broken_ = false;
@@ -459,19 +536,62 @@ class PostgresDatabase final : public Database {
         fill(stream);
         stream.complete();
       }
-      if (!upsert_key.empty()) {
-        std::string set;
-        for (const auto& c : columns) {
-          if (std::find(upsert_key.begin(), upsert_key.end(), c) != upsert_key.end()) continue;
-          set += (set.empty() ? "" : ", ") + quote_ident(c) + " = excluded." + quote_ident(c);
-        }
-        t.exec("INSERT INTO " + quote_ident(table) + " (" + quote_list(columns) + ") SELECT " + quote_list(columns) +
-               " FROM " + into + " ON CONFLICT (" + quote_list(upsert_key) + ") DO " +
-               (set.empty() ? "NOTHING" : "UPDATE SET " + set));
-        t.exec("TRUNCATE " + into);
-      }
+      if (!upsert_key.empty()) merge_stage(t, table, columns, upsert_key, into);
       return 0;
     });
+  }
+
+  // Moves the rows COPYed into the staging table `stage` into table, replacing rows
+  // whose key is already there.
+  void merge_stage(pqxx::transaction_base& t, const std::string& table, const std::vector<std::string>& columns,
+                   const std::vector<std::string>& upsert_key, const std::string& stage) {
+    std::string set;
+    for (const auto& c : columns) {
+      if (std::find(upsert_key.begin(), upsert_key.end(), c) != upsert_key.end()) continue;
+      set += (set.empty() ? "" : ", ") + quote_ident(c) + " = excluded." + quote_ident(c);
+    }
+    t.exec("INSERT INTO " + quote_ident(table) + " (" + quote_list(columns) + ") SELECT " + quote_list(columns) +
+           " FROM " + stage + " ON CONFLICT (" + quote_list(upsert_key) + ") DO " +
+           (set.empty() ? "NOTHING" : "UPDATE SET " + set));
+    t.exec("TRUNCATE " + stage);
+  }
+
+  // sql with its ? replaced by the parameters as quoted literals (COPY takes no
+  // parameters); like an untyped parameter, a quoted literal takes the type of what it
+  // is compared with.
+  std::string inline_params(pqxx::transaction_base& t, const std::string& sql, const Values& params) {
+    std::size_t next = 0;
+    return substitute_placeholders(sql, [&] {
+      if (next >= params.size()) throw Error(ErrorKind::permanent, "more ? than parameters in: " + sql);
+      auto text = to_text(params[next++]);
+      return text ? t.quote(*text) : std::string("NULL");
+    });
+  }
+
+  // Checks a libpq result and frees it; throws what libpqxx would have: broken_connection
+  // when the connection is gone, sql_error with the SQLSTATE otherwise.
+  void raw_expect(PGresult* r, ExecStatusType want, const std::string& what) {
+    if (r && PQresultStatus(r) == want) {
+      PQclear(r);
+      return;
+    }
+    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(raw_);
+    const char* field = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string state = field ? field : "";
+    PQclear(r);
+    while (PGresult* more = PQgetResult(raw_)) PQclear(more);
+    if (PQstatus(raw_) == CONNECTION_BAD) throw pqxx::broken_connection(msg);
+    throw pqxx::sql_error(msg, what, state.empty() ? nullptr : state.c_str());
+  }
+
+  // After the data of a COPY: its outcome, and the rows it moved.
+  std::int64_t raw_finish_copy(const std::string& what) {
+    PGresult* r = PQgetResult(raw_);
+    std::int64_t rows = r && PQresultStatus(r) == PGRES_COMMAND_OK ? std::atoll(PQcmdTuples(r)) : -1;
+    if (rows < 0) raw_expect(r, PGRES_COMMAND_OK, what);  // throws
+    PQclear(r);
+    while (PGresult* more = PQgetResult(raw_)) PQclear(more);
+    return rows;
   }
 
   // Turns the exception in flight into a classified rowshift::Error.
@@ -516,6 +636,9 @@ class PostgresDatabase final : public Database {
   bool broken_ = false;
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> prepared statement name
   std::unordered_map<std::string, std::string> stages_;    // target table -> temp staging table
+  std::unordered_map<std::string, std::vector<unsigned>> result_types_;  // query -> its column types
+  std::unordered_map<std::string, std::vector<unsigned>> column_types_;  // table + columns -> types
+  PGconn* raw_ = nullptr;  // conn_'s libpq connection, for binary COPY
 };
 
 }  // namespace

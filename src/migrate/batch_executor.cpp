@@ -119,6 +119,17 @@ std::vector<std::string> target_columns(const MigrationDef& def) {
   return cols;
 }
 
+namespace {
+// Whether a batch can travel as binary COPY: both ends speak it (PostgreSQL) and every
+// result column has the same built-in type as its target column. Both lists are cached
+// by the connections, so this costs two catalog queries per worker, not per batch.
+bool binary_passes(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
+  if (c.source->dialect() != db::Dialect::postgresql || c.target->dialect() != db::Dialect::postgresql) return false;
+  auto from = c.source->result_types(copy_select(def, range), range.params());
+  return !from.empty() && from == c.target->column_types(def.target_table, target_columns(def));
+}
+}  // namespace
+
 BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
   BatchRows out;
   if (def.kind == MigrationKind::schema) throw Error(ErrorKind::permanent, "schema migrations have no batches");
@@ -128,6 +139,10 @@ BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const
   }
   if (def.kind == MigrationKind::transform) {
     transform_rows(def, range, *c.source, [&](Values& row) { out.rows.push_back(std::move(row)); });
+  } else if (c.target->accepts_copy_text() && binary_passes(def, range, c)) {
+    // PostgreSQL into PostgreSQL with the same column types: one binary COPY block.
+    out.as_copy_binary = true;
+    out.count = c.source->query_copy_binary(copy_select(def, range), range.params(), out.copy_text);
   } else if (c.target->accepts_copy_text()) {
     // Into PostgreSQL: the rows travel as one block of COPY text (db/copy_text.hpp).
     out.as_copy_text = true;
@@ -149,6 +164,10 @@ std::int64_t write_batch(const MigrationDef& def, const plan::KeyRange& range, c
   if (def.kind == MigrationKind::update) return update_batch(def, range, c);
   if (rows.engine_side) return engine_copy(def, range, c, rows.attached);
   auto upsert_key = c.same_store() ? std::vector<std::string>{} : def.effective_target_key();
+  if (rows.as_copy_binary) {
+    c.target->copy_binary_in(def.target_table, target_columns(def), rows.copy_text, upsert_key);
+    return rows.count;
+  }
   if (rows.as_copy_text) {
     c.target->copy_text_in(def.target_table, target_columns(def), rows.copy_text, upsert_key);
     return rows.count;

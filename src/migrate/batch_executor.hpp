@@ -44,6 +44,7 @@ struct BatchRows {
   bool engine_side = false;
   bool attached = false;
   bool as_copy_text = false;
+  bool as_copy_binary = false;  // copy_text holds a binary COPY block instead
   std::string copy_text;
   std::int64_t count = 0;  // rows in copy_text
   std::vector<Values> rows;

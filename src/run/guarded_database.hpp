@@ -86,6 +86,25 @@ class GuardedDatabase final : public db::Database {
                     const std::vector<std::string>& upsert_key) override {
     guard([&] { inner_->copy_text_in(table, columns, text, upsert_key); });
   }
+  std::vector<unsigned> result_types(const std::string& sql, const Values& params) override {
+    std::vector<unsigned> r;
+    guard([&] { r = inner_->result_types(sql, params); });
+    return r;
+  }
+  std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns) override {
+    std::vector<unsigned> r;
+    guard([&] { r = inner_->column_types(table, columns); });
+    return r;
+  }
+  std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out) override {
+    std::int64_t n = 0;
+    guard([&] { n = inner_->query_copy_binary(sql, params, out); });
+    return n;
+  }
+  void copy_binary_in(const std::string& table, const std::vector<std::string>& columns, const std::string& block,
+                      const std::vector<std::string>& upsert_key) override {
+    guard([&] { inner_->copy_binary_in(table, columns, block, upsert_key); });
+  }
 
  private:
   template <typename F>
