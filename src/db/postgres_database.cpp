@@ -260,7 +260,9 @@ class PostgresDatabase final : public Database {
   // Parameters go into the COPY statement as quoted literals (COPY takes none); like
   // untyped parameters, a quoted literal takes the type of what it is compared with.
   std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out) override {
+    const std::size_t start = out.size();
     return run([&](pqxx::transaction_base& t) {
+      out.resize(start);  // run() may retry on a new connection: drop what a cut attempt read
       send_begin(t);
       std::string inlined = inline_params(t, sql, params);
 #pragma GCC diagnostic push
@@ -314,7 +316,9 @@ class PostgresDatabase final : public Database {
   }
 
   std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out) override {
+    const std::size_t start = out.size();
     return run([&](pqxx::transaction_base& t) {
+      out.resize(start);  // run() may retry on a new connection: drop what a cut attempt read
       send_begin(t);
       const std::string cmd = "COPY (" + inline_params(t, sql, params) + ") TO STDOUT (FORMAT binary)";
       raw_expect(PQexec(raw_, cmd.c_str()), PGRES_COPY_OUT, cmd);

@@ -292,3 +292,55 @@ TEST_F(ProcessTest, DiskFullStopsWithAClearErrorAndResumesOnceSpaceIsFreed) {
   EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), rows);
   EXPECT_EQ(wrong_rows(), 0);
 }
+
+// PostgreSQL -> PostgreSQL travels as binary COPY through libpq directly: its errors must
+// still turn into reconnects and retries. Every rowshift connection to both databases is
+// cut every 300 ms during the copy, then the run is SIGKILLed once and resumed.
+TEST(PostgresToPostgres, BinaryCopySurvivesCutConnectionsAndAKill) {
+  TempDir dir;
+  std::string src = new_pg_database();
+  std::string dst = new_pg_database();
+  const int rows = env_int("ROWSHIFT_KILL_ROWS", 200000);
+  Backend{"postgresql"}.make_orders(*open_db(src), rows);
+  std::filesystem::create_directory(dir.file("mig"));
+  std::ofstream(dir.file("mig/0001_create.sql"))
+      << "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer TEXT, amount DOUBLE PRECISION, currency TEXT NOT NULL,"
+         " note TEXT, created_at TEXT NOT NULL);\n";
+  std::ofstream(dir.file("mig/0002_copy.sql"))
+      << "-- rowshift:kind copy\n-- rowshift:source-db " << src << "\n-- rowshift:from orders\n"
+      << "-- rowshift:key id\n-- rowshift:to orders\nid\ncustomer\namount\ncurrency\nnote\ncreated_at\n";
+  auto cli = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {ROWSHIFT_BIN, "--db", dst, "--migrations", dir.file("mig"), "--quiet"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  };
+  auto cut = [](const std::string& url) {
+    return db::query_row(*open_db(url),
+                         "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t")[0]
+        .as_int();
+  };
+  pid_t pid = start_process(cli({"run", "--max-rate", "100000", "--max-attempts", "10"}), dir.file("run.log"));
+  std::int64_t terminated = 0;
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(300ms);
+    terminated += cut(src) + cut(dst);
+  }
+  ::kill(pid, SIGKILL);
+  wait_process(pid);
+  EXPECT_GE(terminated, 4) << "connections were cut";
+  std::printf("terminated %lld connections; %lld batches done at the kill\n", static_cast<long long>(terminated),
+              static_cast<long long>(db::query_row(*open_db(dst), "SELECT count(*) FROM rowshift_batches"
+                                                                  " WHERE status = 'done'")[0]
+                                         .as_int()));
+  auto resumed = run_process(cli({"run"}));
+  auto store = open_db(dst);
+  std::string errors;
+  for (const auto& r : db::query_all(*store, "SELECT batch_no, last_error FROM rowshift_batches WHERE status <> 'done'")) {
+    errors += "batch " + r[0].debug_string() + ": " + r[1].debug_string() + "\n";
+  }
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err << errors << read_file(dir.file("run.log"));
+  EXPECT_EQ(db::query_row(*store, "SELECT count(*) FROM rowshift_batches WHERE status <> 'done'")[0].as_int(), 0);
+  const std::string dump = "SELECT count(*), md5(string_agg(orders::text, '|' ORDER BY id)) FROM orders";
+  EXPECT_EQ(db::query_all(*open_db(src), dump), db::query_all(*store, dump)) << "no row lost, none duplicated";
+}
