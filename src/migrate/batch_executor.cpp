@@ -123,9 +123,10 @@ namespace {
 // Whether a batch can travel as binary COPY: both ends speak it (PostgreSQL) and every
 // result column has the same built-in type as its target column. Both lists are cached
 // by the connections, so this costs two catalog queries per worker, not per batch.
-bool binary_passes(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
+bool binary_passes(const MigrationDef& def, const std::string& select, const plan::KeyRange& range,
+                   const Connections& c) {
   if (c.source->dialect() != db::Dialect::postgresql || c.target->dialect() != db::Dialect::postgresql) return false;
-  auto from = c.source->result_types(copy_select(def, range), range.params());
+  auto from = c.source->result_types(select, range.params());
   return !from.empty() && from == c.target->column_types(def.target_table, target_columns(def));
 }
 }  // namespace
@@ -139,19 +140,22 @@ BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const
   }
   if (def.kind == MigrationKind::transform) {
     transform_rows(def, range, *c.source, [&](Values& row) { out.rows.push_back(std::move(row)); });
-  } else if (c.target->accepts_copy_text() && binary_passes(def, range, c)) {
+    return out;
+  }
+  const std::string select = copy_select(def, range);
+  if (c.target->accepts_copy_text() && binary_passes(def, select, range, c)) {
     // PostgreSQL into PostgreSQL with the same column types: one binary COPY block.
     out.as_copy_binary = true;
-    out.count = c.source->query_copy_binary(copy_select(def, range), range.params(), out.copy_text);
+    out.count = c.source->query_copy_binary(select, range.params(), out.copy_text);
   } else if (c.target->accepts_copy_text()) {
     // Into PostgreSQL: the rows travel as one block of COPY text (db/copy_text.hpp).
     out.as_copy_text = true;
-    out.count = c.source->query_copy_text(copy_select(def, range), range.params(), out.copy_text);
+    out.count = c.source->query_copy_text(select, range.params(), out.copy_text);
     // The COPY writer puts the last newline back itself; dropping it here spares copying
     // the whole block to drop it there.
     if (!out.copy_text.empty() && out.copy_text.back() == '\n') out.copy_text.pop_back();
   } else {
-    c.source->query(copy_select(def, range), range.params(), [&](Values& row) {
+    c.source->query(select, range.params(), [&](Values& row) {
       out.rows.push_back(std::move(row));
       return true;
     });
