@@ -288,6 +288,16 @@ std::vector<BatchRecord> CheckpointStore::batches(const std::string& name, const
   return out;
 }
 
+std::vector<std::int64_t> CheckpointStore::pending_numbers(const std::string& name) {
+  std::vector<std::int64_t> out;
+  db_.query("SELECT batch_no FROM rowshift_batches WHERE migration = ? AND status = 'pending' ORDER BY batch_no",
+            {name}, [&](Values& r) {
+              out.push_back(r[0].as_int());
+              return true;
+            });
+  return out;
+}
+
 std::int64_t CheckpointStore::release_dead(const std::string& name, const std::string& self) {
   std::vector<std::pair<std::int64_t, std::string>> running;
   db_.query("SELECT batch_no, owner, lease_until FROM rowshift_batches WHERE migration = ? AND status = 'running'",

@@ -101,6 +101,8 @@ class CheckpointStore {
 
   // Batches in the given state, in batch order.
   std::vector<BatchRecord> batches(const std::string& name, const std::string& status);
+  // The numbers of the batches still pending, in order (no keys decoded).
+  std::vector<std::int64_t> pending_numbers(const std::string& name);
   // Puts `running` batches back to pending when their lease has expired or their owner
   // is gone: a process of this host that no longer exists, or an earlier runner of this
   // process (self is the caller's owner id). Returns how many.

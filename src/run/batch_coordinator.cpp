@@ -12,6 +12,7 @@
 #include "exec/retry_policy.hpp"
 #include "exec/worker_pool.hpp"
 #include "migrate/batch_executor.hpp"
+#include "run/batch_queue.hpp"
 #include "run/context.hpp"
 #include "checkpoint/row_json.hpp"
 #include "run/guarded_database.hpp"
@@ -295,7 +296,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   MigrationReport report;
   report.name = def.name;
   report.kind = def.kind;
-  auto pending = store().batches(def.name, "pending");
+  BatchQueue queue(store().batches(def.name, "pending"));
   auto before = store().counts(def.name);
   report.batches_total = before.total;
 
@@ -319,13 +320,13 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   BatchTask task(def, opt, *this, stop.get_token(), halted, results);
   const auto t0 = Clock::now();
   auto last_progress = t0 - std::chrono::seconds(1);
-  std::size_t next = 0, in_flight = 0, taken_elsewhere = 0;
+  std::size_t offered = 0, in_flight = 0, taken_elsewhere = 0;
   bool stop_scheduling = false;
   std::int64_t rejects_total = store().reject_count(def.name);
   const double rows_per_batch = rec.batch_size > 0 ? static_cast<double>(rec.batch_size) : 1000.0;
   {
     exec::WorkerPool pool(worker_count, static_cast<std::size_t>(worker_count));
-    while (next < pending.size() || in_flight > 0) {
+    while (!queue.empty() || in_flight > 0) {
       if (opt.should_stop && opt.should_stop()) stop.request_stop();
       if (outage_exceeded()) stop.request_stop();  // waiting workers give their batches back
       if (stop.stop_requested()) stop_scheduling = true;
@@ -333,20 +334,21 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
       // --max-rate budgets the batches this runner writes: one that another runner had
       // already taken costs nothing, so two throttled runners do not move in lockstep
       // with the second one finding every batch taken.
-      bool throttled = opt.max_rows_per_second > 0 && static_cast<double>(next - taken_elsewhere) * rows_per_batch >
+      bool throttled = opt.max_rows_per_second > 0 && static_cast<double>(offered - taken_elsewhere) * rows_per_batch >
                                                           opt.max_rows_per_second * elapsed + rows_per_batch;
       bool submitted = false;
-      if (!stop_scheduling && !throttled && next < pending.size()) {
-        const checkpoint::BatchRecord* b = &pending[next];
+      if (!stop_scheduling && !throttled && !queue.empty()) {
+        const checkpoint::BatchRecord* b = &queue.front();
         submitted = pool.submit_for([&task, &workers, b](int w) { task.run(workers[static_cast<std::size_t>(w)], *b); },
                                     std::chrono::milliseconds(0));
         if (submitted) {
-          ++next;
+          queue.pop();
+          ++offered;
           ++in_flight;
         }
       }
       if (!submitted) {
-        if (in_flight == 0 && (stop_scheduling || next >= pending.size())) break;
+        if (in_flight == 0 && (stop_scheduling || queue.empty())) break;
         if (auto r = results.pop_for(std::chrono::milliseconds(throttled ? 5 : 50))) {
           --in_flight;
           switch (r->state) {
@@ -374,6 +376,15 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
               break;
             case BatchOutcome::lost:
               ++taken_elsewhere;
+              if (queue.lost_tells_news(r->number)) {
+                // Another runner is here: go where it is not (see batch_queue.hpp). A store
+                // that does not answer leaves the order as it was.
+                try {
+                  queue.respread(store().pending_numbers(def.name));
+                } catch (const Error& e) {
+                  if (!e.transient()) throw;
+                }
+              }
               break;
             case BatchOutcome::cancelled:
               break;

@@ -213,8 +213,16 @@ TEST_F(SqliteToPostgres, TwoRunnersClaimInsideTheBatchTransaction) {
   auto store = open_db(pg);
   EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM rowshift_batches WHERE attempts <> 1"), 0)
       << "every batch was claimed and written exactly once";
-  EXPECT_EQ(count_rows(*store, "SELECT count(DISTINCT owner) FROM rowshift_batches WHERE migration = '0002_copy'"), 2)
-      << "both runners did part of the copy\n" << logs();
+  auto split = db::query_all(*store,
+                             "SELECT count(*) FROM rowshift_batches WHERE migration = '0002_copy' GROUP BY owner"
+                             " ORDER BY count(*)");
+  std::printf("batches per runner:");
+  for (const auto& row : split) std::printf(" %lld", static_cast<long long>(row[0].as_int()));
+  std::printf("\n");
+  ASSERT_EQ(split.size(), 2u) << "both runners did part of the copy\n" << logs();
+  // A runner that finds a batch taken moves away from the other one (run/batch_queue.hpp)
+  // rather than trailing it; starting a moment later costs it some share, not all.
+  EXPECT_GE(split[0][0].as_int(), 10) << "the smaller share, of 200 batches\n" << logs();
   expect_identical();
 }
 
