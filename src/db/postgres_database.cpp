@@ -11,6 +11,8 @@
 #include <unordered_map>
 
 #include "db/copy_text.hpp"
+#include "db/placeholders.hpp"
+#include "db/postgres_values.hpp"
 #include "db/sql.hpp"
 #include "rowshift/error.hpp"
 
@@ -27,10 +29,6 @@ struct RawConnection : pqxx::largeobject {
 // Type ids below this one are built in, the same in every database (pg_type.h).
 constexpr unsigned kFirstUserTypeId = 16384;
 
-// Type OIDs from pg_type.h that need more than text.
-constexpr pqxx::oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700,
-                    kFloat8 = 701;
-
 bool transient_sqlstate(const std::string& s) {
   if (s.rfind("08", 0) == 0) return true;   // connection exceptions
   if (s.rfind("57P", 0) == 0) return true;  // admin shutdown, crash shutdown, cannot connect now
@@ -43,60 +41,6 @@ std::string first_line(std::string s) {
     if (c == '\n') c = ' ';
   }
   return s;
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return 0;
-}
-
-Value to_value(const pqxx::field& f, pqxx::oid type) {
-  if (f.is_null()) return Value();
-  const char* s = f.c_str();
-  switch (type) {
-    case kInt2:
-    case kInt4:
-    case kInt8:
-    case kOid:
-      return Value(std::strtoll(s, nullptr, 10));
-    case kFloat4:
-    case kFloat8:
-      return Value(std::strtod(s, nullptr));
-    case kBool:
-      return Value(s[0] == 't' ? 1 : 0);
-    case kBytea: {
-      Blob b;
-      std::size_t n = f.size();
-      if (n >= 2 && s[0] == '\\' && s[1] == 'x') {
-        b.bytes.reserve((n - 2) / 2);
-        for (std::size_t i = 2; i + 1 < n; i += 2) {
-          b.bytes.push_back(static_cast<unsigned char>(hex(s[i]) * 16 + hex(s[i + 1])));
-        }
-      } else {
-        b.bytes.assign(s, s + n);
-      }
-      return Value(std::move(b));
-    }
-    default:
-      return Value(std::string(s, f.size()));  // text, numeric (exact), dates, json, ...
-  }
-}
-
-// Text form of a value for parameters and COPY; nullopt is NULL.
-std::optional<std::string> to_text(const Value& v) {
-  if (v.is_null()) return std::nullopt;
-  if (v.is_int()) return std::to_string(v.as_int());
-  if (v.is_double()) return copy_text::format_double(v.as_double());
-  if (v.is_text()) return v.as_text();
-  static const char* digits = "0123456789abcdef";
-  std::string out = "\\x";
-  for (unsigned char c : v.as_blob().bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
 }
 
 class PostgresDatabase final : public Database {
@@ -146,7 +90,7 @@ class PostgresDatabase final : public Database {
     Values row(ncol);
     for (const auto& rr : r) {
       row.resize(ncol);
-      for (pqxx::row::size_type i = 0; i < ncol; ++i) row[i] = to_value(rr[i], types[i]);
+      for (pqxx::row::size_type i = 0; i < ncol; ++i) row[i] = pg::to_value(rr[i], types[i]);
       if (!fn(row)) return;
     }
   }
@@ -484,7 +428,7 @@ class PostgresDatabase final : public Database {
   std::string execute_text(pqxx::transaction_base& t, const std::string& sql, const Values& params) {
     std::string text = "EXECUTE " + prepared_name(sql, true);
     for (std::size_t i = 0; i < params.size(); ++i) {
-      auto v = to_text(params[i]);
+      auto v = pg::to_text(params[i]);
       text += i == 0 ? "(" : ", ";
       text += v ? t.quote(*v) : std::string("NULL");
     }
@@ -502,7 +446,7 @@ class PostgresDatabase final : public Database {
     const std::string& name = prepared_name(sql, false);
     std::vector<std::optional<std::string>> texts;
     texts.reserve(params.size());
-    for (const auto& p : params) texts.push_back(to_text(p));
+    for (const auto& p : params) texts.push_back(pg::to_text(p));
     std::vector<const char*> ptrs;
     ptrs.reserve(texts.size());
     for (const auto& tx : texts) ptrs.push_back(tx ? tx->c_str() : nullptr);
@@ -567,7 +511,7 @@ class PostgresDatabase final : public Database {
     std::size_t next = 0;
     return substitute_placeholders(sql, [&] {
       if (next >= params.size()) throw Error(ErrorKind::permanent, "more ? than parameters in: " + sql);
-      auto text = to_text(params[next++]);
+      auto text = pg::to_text(params[next++]);
       return text ? t.quote(*text) : std::string("NULL");
     });
   }
@@ -646,49 +590,6 @@ class PostgresDatabase final : public Database {
 };
 
 }  // namespace
-
-std::string substitute_placeholders(const std::string& sql, const std::function<std::string()>& next) {
-  std::string out;
-  out.reserve(sql.size() + 16);
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    char c = sql[i];
-    if (c == '\'' || c == '"') {  // copy a quoted literal or identifier whole
-      std::size_t end = i + 1;
-      while (end < sql.size()) {
-        if (sql[end] == c) {
-          if (end + 1 < sql.size() && sql[end + 1] == c) {
-            end += 2;
-            continue;
-          }
-          break;
-        }
-        ++end;
-      }
-      out.append(sql, i, end - i + 1);
-      i = end;
-    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      auto end = sql.find('\n', i);
-      if (end == std::string::npos) end = sql.size() - 1;
-      out.append(sql, i, end - i + 1);
-      i = end;
-    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      auto end = sql.find("*/", i + 2);
-      end = end == std::string::npos ? sql.size() - 1 : end + 1;
-      out.append(sql, i, end - i + 1);
-      i = end;
-    } else if (c == '?') {
-      out += next();
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string to_dollar_placeholders(const std::string& sql) {
-  int n = 0;
-  return substitute_placeholders(sql, [&] { return "$" + std::to_string(++n); });
-}
 
 std::unique_ptr<Database> open_postgres(const DbUrl& url) { return std::make_unique<PostgresDatabase>(url); }
 

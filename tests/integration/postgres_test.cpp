@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "checkpoint/store.hpp"
+#include "db/placeholders.hpp"
 #include "db/postgres_database.hpp"
 #include "db/sql.hpp"
 #include "plan/planner.hpp"
