@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,12 @@ class Database {
   virtual std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out);
   virtual void copy_binary_in(const std::string& table, const std::vector<std::string>& columns,
                               const std::string& block, const std::vector<std::string>& upsert_key);
+  // From another engine into PostgreSQL in binary COPY: the query's rows appended to
+  // `out` as a block for a target whose column types are `types`, encoded by
+  // db/copy_binary.hpp. nullopt, with `out` as it was, when a value is not one binary
+  // takes exactly as PostgreSQL's text input would: the batch then goes as COPY text.
+  virtual std::optional<std::int64_t> query_copy_binary_for(const std::string& sql, const Values& params,
+                                                           const std::vector<unsigned>& types, std::string& out);
 };
 
 // Opens a connection; throws Error(config) naming the database when it cannot.

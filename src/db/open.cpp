@@ -66,6 +66,11 @@ void Database::copy_binary_in(const std::string&, const std::vector<std::string>
   throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not take binary COPY");
 }
 
+std::optional<std::int64_t> Database::query_copy_binary_for(const std::string&, const Values&,
+                                                            const std::vector<unsigned>&, std::string&) {
+  return std::nullopt;
+}
+
 std::vector<Values> query_all(Database& db, const std::string& sql, const Values& params) {
   std::vector<Values> rows;
   db.query(sql, params, [&](Values& r) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "db/copy_binary.hpp"
 #include "db/copy_text.hpp"
 #include "db/sql.hpp"
 #include "rowshift/error.hpp"
@@ -197,6 +198,61 @@ class SqliteDatabase final : public Database {
     }
     if (rc != SQLITE_DONE) fail_stmt(st, rc);
     sqlite3_reset(st);
+    return rows;
+  }
+
+  std::optional<std::int64_t> query_copy_binary_for(const std::string& sql, const Values& params,
+                                                    const std::vector<unsigned>& types, std::string& out) override {
+    sqlite3_stmt* st = prepare(sql);
+    bind_all(st, params);
+    const int ncol = sqlite3_column_count(st);
+    // A query whose batches keep needing text stops trying binary first: each miss
+    // costs reading the batch twice.
+    int& misses = binary_misses_[sql];
+    if (misses >= kBinaryMissesBeforeText || static_cast<std::size_t>(ncol) != types.size() ||
+        !copy_binary::encodes_all(types)) {
+      sqlite3_reset(st);
+      return std::nullopt;
+    }
+    const std::size_t start = out.size();
+    copy_binary::append_header(out);
+    std::int64_t rows = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      copy_binary::begin_row(out, types.size());
+      for (int i = 0; i < ncol; ++i) {
+        const unsigned type = types[static_cast<std::size_t>(i)];
+        bool taken = true;
+        switch (sqlite3_column_type(st, i)) {
+          case SQLITE_INTEGER: taken = copy_binary::append_int(out, type, sqlite3_column_int64(st, i)); break;
+          case SQLITE_FLOAT: taken = copy_binary::append_double(out, type, sqlite3_column_double(st, i)); break;
+          case SQLITE_TEXT: {
+            auto p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+            taken = copy_binary::append_text(out, type, std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i))));
+            break;
+          }
+          case SQLITE_BLOB: {
+            auto p = static_cast<const unsigned char*>(sqlite3_column_blob(st, i));
+            taken = copy_binary::append_blob(out, type, p, static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+            break;
+          }
+          default: copy_binary::append_null(out);
+        }
+        if (!taken) {  // this batch goes as text
+          ++misses;
+          sqlite3_reset(st);
+          out.resize(start);
+          return std::nullopt;
+        }
+      }
+      ++rows;
+    }
+    if (rc != SQLITE_DONE) {
+      out.resize(start);
+      fail_stmt(st, rc);
+    }
+    sqlite3_reset(st);
+    copy_binary::append_trailer(out);
     return rows;
   }
 
@@ -405,6 +461,8 @@ class SqliteDatabase final : public Database {
   DbUrl url_;
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  static constexpr int kBinaryMissesBeforeText = 3;
+  std::unordered_map<std::string, int> binary_misses_;  // query_copy_binary_for, by query
   std::unordered_set<std::string> attached_;  // schemas attach() added
   std::shared_ptr<std::mutex> writer_lock_;    // this file's, shared by the process
   std::unique_lock<std::mutex> writing_;       // held from begin() to commit()/rollback()

@@ -129,6 +129,17 @@ bool binary_passes(const MigrationDef& def, const std::string& select, const pla
   auto from = c.source->result_types(select, range.params());
   return !from.empty() && from == c.target->column_types(def.target_table, target_columns(def));
 }
+
+// Whether the source could write the batch as binary COPY for the target's column types
+// (db/copy_binary.hpp: only values the server's text input would read the same way).
+bool encoded_binary(const MigrationDef& def, const std::string& select, const plan::KeyRange& range,
+                    const Connections& c, BatchRows& out) {
+  if (c.source->dialect() == db::Dialect::postgresql) return false;  // binary_passes, or text
+  auto types = c.target->column_types(def.target_table, target_columns(def));
+  auto n = c.source->query_copy_binary_for(select, range.params(), types, out.copy_text);
+  if (n) out.count = *n;
+  return n.has_value();
+}
 }  // namespace
 
 BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
@@ -147,6 +158,9 @@ BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const
     // PostgreSQL into PostgreSQL with the same column types: one binary COPY block.
     out.as_copy_binary = true;
     out.count = c.source->query_copy_binary(select, range.params(), out.copy_text);
+  } else if (c.target->accepts_copy_text() && encoded_binary(def, select, range, c, out)) {
+    // Another engine into PostgreSQL, every value encoded for its column's type.
+    out.as_copy_binary = true;
   } else if (c.target->accepts_copy_text()) {
     // Into PostgreSQL: the rows travel as one block of COPY text (db/copy_text.hpp).
     out.as_copy_text = true;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <stop_token>
+#include <unordered_map>
 
 #include "db/database.hpp"
 #include "exec/circuit_breaker.hpp"
@@ -86,15 +87,25 @@ class GuardedDatabase final : public db::Database {
                     const std::vector<std::string>& upsert_key) override {
     guard([&] { inner_->copy_text_in(table, columns, text, upsert_key); });
   }
+  // Type lists are asked for before every batch, and the connection answers from its
+  // cache: counted as successes, those answers would reset the run of failures that is
+  // to open the breaker while the server is down. Only the first asking goes through it.
   std::vector<unsigned> result_types(const std::string& sql, const Values& params) override {
+    auto it = types_.find(sql);
+    if (it != types_.end()) return it->second;
     std::vector<unsigned> r;
     guard([&] { r = inner_->result_types(sql, params); });
-    return r;
+    return types_[sql] = r;
   }
   std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns) override {
+    std::string key(1, '\0');  // cannot be a query's text
+    key += table;
+    for (const auto& c : columns) key += '\0' + c;
+    auto it = types_.find(key);
+    if (it != types_.end()) return it->second;
     std::vector<unsigned> r;
     guard([&] { r = inner_->column_types(table, columns); });
-    return r;
+    return types_[key] = r;
   }
   std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out) override {
     std::int64_t n = 0;
@@ -104,6 +115,12 @@ class GuardedDatabase final : public db::Database {
   void copy_binary_in(const std::string& table, const std::vector<std::string>& columns, const std::string& block,
                       const std::vector<std::string>& upsert_key) override {
     guard([&] { inner_->copy_binary_in(table, columns, block, upsert_key); });
+  }
+  std::optional<std::int64_t> query_copy_binary_for(const std::string& sql, const Values& params,
+                                                    const std::vector<unsigned>& types, std::string& out) override {
+    std::optional<std::int64_t> n;
+    guard([&] { n = inner_->query_copy_binary_for(sql, params, types, out); });
+    return n;
   }
 
  private:
@@ -121,6 +138,7 @@ class GuardedDatabase final : public db::Database {
   }
 
   std::unique_ptr<db::Database> inner_;
+  std::unordered_map<std::string, std::vector<unsigned>> types_;  // result_types and column_types
   exec::CircuitBreaker& breaker_;
   std::stop_token stop_;
 };
