@@ -93,7 +93,9 @@ void append_header(std::string& out) {
 
 void append_trailer(std::string& out) { append_be<std::int16_t>(out, -1); }
 
-void begin_row(std::string& out, std::size_t fields) { append_be<std::int16_t>(out, static_cast<std::int16_t>(fields)); }
+void begin_row(std::string& out, std::size_t fields) {
+  append_be<std::int16_t>(out, static_cast<std::int16_t>(fields));
+}
 
 void append_null(std::string& out) { append_be<std::int32_t>(out, -1); }
 

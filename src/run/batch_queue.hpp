@@ -39,7 +39,7 @@ class BatchQueue {
 
  private:
   std::vector<checkpoint::BatchRecord> batches_;  // never reordered: workers hold references
-  std::vector<std::size_t> order_;                 // indexes into batches_, in offering order
+  std::vector<std::size_t> order_;                // indexes into batches_, in offering order
   std::size_t cursor_ = 0;
   std::unordered_set<std::int64_t> offered_since_look_;
 };

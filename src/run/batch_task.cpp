@@ -1,0 +1,208 @@
+#include "run/batch_task.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "checkpoint/row_json.hpp"
+#include "run/guarded_database.hpp"
+
+namespace rowshift {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A batch whose claim another runner took over while we worked on it.
+struct ClaimLost {};
+
+template <typename F>
+void best_effort(F&& f) {
+  try {
+    f();
+  } catch (...) {  // the store is unreachable too; the next run's release_dead repairs it
+  }
+}
+
+}  // namespace
+
+BatchTask::BatchTask(const MigrationDef& def, const RunOptions& opt, Runner::Impl& ctx, std::stop_token stop,
+                     std::atomic<bool>& halted, exec::Channel<BatchOutcome>& results)
+    : def_(def),
+      opt_(opt),
+      ctx_(ctx),
+      stop_(std::move(stop)),
+      halted_(halted),
+      results_(results),
+      policy_(opt.max_attempts, opt.backoff_base, opt.backoff_cap),
+      owner_(ctx.owner) {}
+
+void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const {
+  BatchOutcome out;
+  out.number = batch.number;
+  if (stop_.stop_requested() || halted_) return finish(out, BatchOutcome::cancelled);
+  std::unique_ptr<checkpoint::CheckpointStore> store_holder;
+  auto store = [&]() -> checkpoint::CheckpointStore& { return *store_holder; };
+  migrate::Connections c;
+  // Whether this batch's claims commit with its rows (store = target) or on their own.
+  auto claims_in_tx = [&] { return store_holder && c.same_store(); };
+  auto claims_apart = [&] { return store_holder && !c.same_store(); };
+  // Attempts lost to an unreachable database do not count, but only for as long as
+  // an outage may last: past that, transient errors fail the batch as usual.
+  const auto give_up_excusing = Clock::now() + opt_.max_outage;
+  int outages_before = -1;  // ws.outages() when this batch's attempts began
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (!store_holder) {
+        open(ws);
+        c = ws.connections();
+        store_holder = std::make_unique<checkpoint::CheckpointStore>(*c.store);
+      }
+      if (outages_before < 0) outages_before = ws.outages();
+      auto t0 = Clock::now();
+      auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
+      migrate::TransactionHooks hooks;
+      if (c.same_store()) {
+        // One transaction: claim, rows, done mark (see checkpoint/store.hpp).
+        in_transaction_claim(store(), batch, hooks, ms, [] {});
+      } else if (!claim(store(), batch)) {
+        return finish(out, BatchOutcome::lost);
+      }
+      out.rows = migrate::run_batch(def_, batch.range, c, hooks);
+      if (!c.same_store() && !store().mark_done(def_.name, batch.number, owner_, out.rows, ms())) {
+        return finish(out, BatchOutcome::lost);
+      }
+      return finish(out, BatchOutcome::done);
+    } catch (const ClaimLost&) {
+      return finish(out, BatchOutcome::lost);
+    } catch (const Error& e) {
+      std::string msg = context(batch) + e.what();
+      if (e.kind() == ErrorKind::cancelled) {  // stop requested, or --max-outage passed
+        if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+        return finish(out, BatchOutcome::cancelled);
+      }
+      const bool excusable = e.transient() && Clock::now() < give_up_excusing;
+      if (excusable && ws.breaker_engaged()) {
+        // The endpoint is down, not the batch: the attempt does not count, and the
+        // breaker (not a backoff) paces the next one.
+        --attempt;
+        ++out.retries;
+        continue;
+      }
+      if (excusable && !policy_.should_retry(e, attempt) &&
+          (!ws.endpoints_answer() || (outages_before >= 0 && ws.outages() > outages_before))) {
+        // Out of attempts, but the database does not even answer a ping, or an outage
+        // began and ended while this batch was failing: it is the database, not this
+        // batch. Keep the last attempt and let the breaker (or the outage limit)
+        // decide, rather than mark the batch failed.
+        outages_before = ws.outages();  // the same outage excuses once
+        --attempt;
+        ++out.retries;
+        if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
+        if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+        return finish(out, BatchOutcome::cancelled);
+      }
+      if (policy_.should_retry(e, attempt)) {
+        ++out.retries;
+        std::string note = "attempt " + std::to_string(attempt) + ": " + msg;
+        // A claim made inside the rolled-back transaction took its attempt count along.
+        if (claims_in_tx()) best_effort([&] { store().count_failed_attempt(def_.name, batch.number, note); });
+        if (claims_apart()) best_effort([&] { store().note_error(def_.name, batch.number, note); });
+        if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
+        if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+        return finish(out, BatchOutcome::cancelled);
+      }
+      out.error = msg;
+    } catch (const std::exception& e) {
+      out.error = context(batch) + e.what();
+    }
+    if (opt_.quarantine_bad_rows && store_holder) {
+      // A row-level permanent error: set the bad rows aside, commit the others.
+      try {
+        if (quarantine(batch, c, store(), out)) return finish(out, BatchOutcome::done);
+        return finish(out, BatchOutcome::lost);
+      } catch (const std::exception& e) {
+        out.error = context(batch) + "while quarantining: " + e.what();
+      }
+    }
+    if (claims_in_tx()) best_effort([&] { store().mark_failed_unclaimed(def_.name, batch.number, out.error); });
+    if (claims_apart()) best_effort([&] { store().mark_failed(def_.name, batch.number, owner_, out.error); });
+    return finish(out, BatchOutcome::failed);
+  }
+}
+
+bool BatchTask::quarantine(const checkpoint::BatchRecord& batch, const migrate::Connections& c,
+                           checkpoint::CheckpointStore& store, BatchOutcome& out) const {
+  std::vector<migrate::Reject> rejects;
+  auto t0 = Clock::now();
+  auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
+  auto record = [&] {
+    for (const auto& r : rejects) {
+      std::vector<std::string> names;
+      Values row = migrate::source_row(def_, r.key, c, names);
+      store.add_reject(def_.name, batch.number, r.key, r.range, r.error, checkpoint::row_to_json(names, row));
+    }
+  };
+  migrate::TransactionHooks hooks;
+  // The claim, rejects, rows and the done mark commit together.
+  if (c.same_store()) in_transaction_claim(store, batch, hooks, ms, record);
+  try {
+    out.rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, hooks);
+  } catch (const ClaimLost&) {
+    return false;
+  }
+  if (!c.same_store()) {
+    record();
+    if (!store.mark_done(def_.name, batch.number, owner_, out.rows, ms())) return false;
+  }
+  out.rejects = static_cast<std::int64_t>(rejects.size());
+  out.error.clear();
+  return true;
+}
+
+template <typename Ms, typename Before>
+void BatchTask::in_transaction_claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch,
+                                     migrate::TransactionHooks& hooks, Ms& ms, Before before) const {
+  hooks.after_begin = [this, &store, &batch] {
+    if (!claim(store, batch)) throw ClaimLost{};
+  };
+  hooks.before_commit = [before](std::int64_t) { before(); };
+  hooks.commit = [this, &store, &batch, &ms](db::Transaction& tx, std::int64_t rows) {
+    store.mark_done_and_commit(tx, def_.name, batch.number, owner_, rows, ms());
+  };
+}
+
+bool BatchTask::claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch) const {
+  return store.claim(def_.name, batch.number, owner_, static_cast<int>(opt_.lease.count()));
+}
+
+void BatchTask::open(WorkerState& ws) const {
+  if (!ws.target) ws.target = open_guarded(ctx_.target_url, ws);
+  if (!ctx_.source_is_target(def_) && !ws.source) ws.source = open_guarded(ctx_.source_url(def_), ws);
+  if (!ctx_.store_is_target && !ws.store) ws.store = open_guarded(ctx_.store_url, ws);
+}
+
+std::unique_ptr<db::Database> BatchTask::open_guarded(const db::DbUrl& url, WorkerState& ws) const {
+  exec::CircuitBreaker& breaker = *ctx_.breakers.at(url.identity());  // created by the coordinator
+  breaker.before_call(stop_);
+  std::unique_ptr<db::Database> db;
+  try {
+    db = db::open_database(url);
+  } catch (const Error& e) {
+    breaker.on_transient_failure();
+    throw Error(ErrorKind::transient, e.what());
+  }
+  breaker.on_success();
+  if (std::find(ws.breakers.begin(), ws.breakers.end(), &breaker) == ws.breakers.end()) ws.breakers.push_back(&breaker);
+  return std::make_unique<GuardedDatabase>(std::move(db), breaker, stop_);
+}
+
+std::string BatchTask::context(const checkpoint::BatchRecord& b) const {
+  return "batch " + std::to_string(b.number) + " of " + def_.name + " " + b.range.describe() + ": ";
+}
+
+void BatchTask::finish(BatchOutcome& out, BatchOutcome::State s) const {
+  out.state = s;
+  if (s == BatchOutcome::failed && opt_.fail_fast) halted_ = true;
+  results_.push(std::move(out));
+}
+
+}  // namespace rowshift

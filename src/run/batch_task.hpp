@@ -1,0 +1,107 @@
+// One batch on a worker: its attempts (retries with backoff, excused outages behind the
+// circuit breakers), its claim and done mark, quarantine of bad rows, and its outcome
+// sent to the coordinator (run/batch_coordinator.cpp), which feeds batches and collects
+// outcomes. Workers never print; each owns its connections (WorkerState).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <random>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "checkpoint/store.hpp"
+#include "exec/channel.hpp"
+#include "exec/circuit_breaker.hpp"
+#include "exec/retry_policy.hpp"
+#include "migrate/batch_executor.hpp"
+#include "run/context.hpp"
+
+namespace rowshift {
+
+struct BatchOutcome {
+  enum State { done, failed, cancelled, lost } state = done;
+  std::int64_t number = 0;
+  std::int64_t rows = 0;
+  std::int64_t rejects = 0;
+  int retries = 0;
+  std::string error;
+};
+
+// Asked of a database to tell "the database is down" from "this batch keeps failing".
+inline constexpr const char* kPing = "SELECT 1 AS rowshift_ping";
+
+struct WorkerState {
+  std::unique_ptr<db::Database> target, source, store;
+  std::vector<exec::CircuitBreaker*> breakers;  // of the endpoints above
+  std::mt19937_64 rng{std::random_device{}()};
+  bool breaker_engaged() const {
+    for (auto* b : breakers) {
+      if (b->state() != exec::CircuitBreaker::State::closed) return true;
+    }
+    return false;
+  }
+  // How often this worker's breakers have opened, all told.
+  int outages() const {
+    int n = 0;
+    for (auto* b : breakers) n += b->times_opened();
+    return n;
+  }
+  // Pings every connection (through its breaker). False when one fails transiently.
+  bool endpoints_answer() const {
+    for (db::Database* db : {target.get(), source.get(), store.get()}) {
+      if (!db) continue;
+      try {
+        db->query(kPing, {}, [](Values&) { return false; });
+      } catch (const Error& e) {
+        if (e.transient()) return false;
+      }
+    }
+    return true;
+  }
+  migrate::Connections connections() const {
+    migrate::Connections c;
+    c.target = target.get();
+    c.source = source ? source.get() : target.get();
+    c.store = store ? store.get() : target.get();
+    return c;
+  }
+};
+
+class BatchTask {
+ public:
+  BatchTask(const MigrationDef& def, const RunOptions& opt, Runner::Impl& ctx, std::stop_token stop,
+            std::atomic<bool>& halted, exec::Channel<BatchOutcome>& results);
+  void run(WorkerState& ws, const checkpoint::BatchRecord& batch) const;
+
+ private:
+  // Bisects the batch; records each failing row with its error and data. Returns false
+  // when the claim was lost meanwhile.
+  bool quarantine(const checkpoint::BatchRecord& batch, const migrate::Connections& c,
+                  checkpoint::CheckpointStore& store, BatchOutcome& out) const;
+  // Puts the claim and the done mark into the batch's transaction (store = target). The
+  // claim comes first, so that a batch another runner has done (or, on PostgreSQL, is
+  // writing) is given up before anything is written.
+  template <typename Ms, typename Before>
+  void in_transaction_claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch,
+                            migrate::TransactionHooks& hooks, Ms& ms, Before before) const;
+  bool claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch) const;
+  // Opens the worker's connections, each behind its endpoint's breaker. The coordinator
+  // has reached every endpoint already, so a failure here is an outage (transient).
+  void open(WorkerState& ws) const;
+  std::unique_ptr<db::Database> open_guarded(const db::DbUrl& url, WorkerState& ws) const;
+  std::string context(const checkpoint::BatchRecord& b) const;
+  void finish(BatchOutcome& out, BatchOutcome::State s) const;
+
+  const MigrationDef& def_;
+  const RunOptions& opt_;
+  Runner::Impl& ctx_;
+  std::stop_token stop_;
+  std::atomic<bool>& halted_;  // --fail-fast: set by the first failure; queued batches must not start
+  exec::Channel<BatchOutcome>& results_;
+  exec::RetryPolicy policy_;
+  std::string owner_;
+};
+
+}  // namespace rowshift
