@@ -64,7 +64,10 @@ class RandomValues {
     return Value(s);
   }
   std::string date() {
-    int y = 1 + pick(9999), m = 1 + pick(12), d = 1 + pick(28);
+    int y = 1 + pick(9999), m = 1 + pick(12);
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    const int month_days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int d = 1 + pick(month_days[m - 1]);
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
     return buf;
@@ -156,6 +159,17 @@ TEST_F(SqliteToPostgresBinary, EveryValueAsPostgresTextInputReadsIt) {
   EXPECT_EQ(dump("t"), dump("oracle"));
   auto differing = db::query_all(*target, "SELECT count(*) FROM (SELECT * FROM t EXCEPT SELECT * FROM oracle) AS x");
   EXPECT_EQ(differing[0][0].as_int(), 0);
+  // And the random rows did go binary: every one of their batches is encoded.
+  migrate::Connections c;
+  c.source = source.get();
+  c.target = target.get();
+  c.store = target.get();
+  for (std::int64_t lo = 0; lo < 3000; lo += 250) {
+    plan::KeyRange r;
+    r.lo = {Value(lo)};
+    r.hi = {Value(lo + 250)};
+    EXPECT_TRUE(migrate::read_batch(copy(), r, c).as_copy_binary) << "rows " << lo + 1 << " to " << lo + 250;
+  }
 }
 
 TEST_F(SqliteToPostgresBinary, BatchesGoBinaryUnlessAValueIsLeftToTheServer) {
