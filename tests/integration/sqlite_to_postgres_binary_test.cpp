@@ -172,6 +172,22 @@ TEST_F(SqliteToPostgresBinary, EveryValueAsPostgresTextInputReadsIt) {
   }
 }
 
+// With the checkpoint store in another database, a batch is upserted: the binary block
+// lands in a staging table and replaces what the target held under the same keys.
+TEST_F(SqliteToPostgresBinary, WithTheStoreElsewhereTheBlockIsUpserted) {
+  auto target = db::open_database(pg);
+  target->execute_script("INSERT INTO t (id, txt) VALUES (5, 'stale'), (2999, 'stale'), (999999, 'extra')");
+  RunOptions o = test_options(pg, {copy()});
+  o.batch_size = 400;
+  o.store_url = new_pg_database();
+  ASSERT_EQ(Runner(o).run().exit_code(), ExitCode::success);
+  auto source = db::open_database(lite);
+  target->insert_rows("oracle", split(kColumns), db::query_all(*source, std::string("SELECT ") + kColumns + " FROM s"), {});
+  target->execute_script("INSERT INTO oracle (id, txt) VALUES (999999, 'extra')");
+  EXPECT_EQ(dump("t"), dump("oracle")) << "every source row replaced its stale copy; the extra row is untouched";
+  EXPECT_EQ(db::query_all(*target, "SELECT count(*) FROM t")[0][0].as_int(), 3010);
+}
+
 TEST_F(SqliteToPostgresBinary, BatchesGoBinaryUnlessAValueIsLeftToTheServer) {
   auto source = db::open_database(lite);
   auto target = db::open_database(pg);
