@@ -203,17 +203,14 @@ class SqliteDatabase final : public Database {
 
   std::optional<std::int64_t> query_copy_binary_for(const std::string& sql, const Values& params,
                                                     const std::vector<unsigned>& types, std::string& out) override {
-    sqlite3_stmt* st = prepare(sql);
-    bind_all(st, params);
-    const int ncol = sqlite3_column_count(st);
     // A query whose batches keep needing text stops trying binary first: each miss
     // costs reading the batch twice.
     int& misses = binary_misses_[sql];
-    if (misses >= kBinaryMissesBeforeText || static_cast<std::size_t>(ncol) != types.size() ||
-        !copy_binary::encodes_all(types)) {
-      sqlite3_reset(st);
-      return std::nullopt;
-    }
+    if (misses >= kBinaryMissesBeforeText || !copy_binary::encodes_all(types)) return std::nullopt;
+    sqlite3_stmt* st = prepare(sql);
+    const int ncol = sqlite3_column_count(st);
+    if (static_cast<std::size_t>(ncol) != types.size()) return std::nullopt;
+    bind_all(st, params);
     const std::size_t start = out.size();
     copy_binary::append_header(out);
     std::int64_t rows = 0;
