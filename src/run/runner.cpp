@@ -3,6 +3,7 @@
 #include <random>
 
 #include "checkpoint/key_codec.hpp"
+#include "db/sql.hpp"
 #include "migrate/batch_executor.hpp"
 #include "migrate/loader.hpp"
 #include "plan/planner.hpp"
@@ -197,14 +198,11 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
     switch (def->kind) {
       case MigrationKind::schema: e.description = "schema step, run once"; break;
       case MigrationKind::update:
-        e.description = "update \"" + def->source_table + "\" per range of (" + [&] {
-          std::string k;
-          for (const auto& c : def->key) k += (k.empty() ? "" : ", ") + c;
-          return k;
-        }() + ")";
+        e.description = "update " + db::quote_ident(def->source_table) + " per range of (" +
+                        db::quote_list(def->key) + ")";
         break;
       default:
-        e.description = "\"" + def->source_table + "\" -> \"" + def->target_table + "\"" +
+        e.description = db::quote_ident(def->source_table) + " -> " + db::quote_ident(def->target_table) +
                         (I.source_is_target(*def) ? "" : " from " + I.source_url(*def).redacted());
     }
     if (def->kind != MigrationKind::schema && !rec) {
