@@ -1,13 +1,12 @@
-// Runner: the public entry point; plan, run, status, retry and reset.
+// Runner: the public entry point; run, retry, reset and verify (the read-only views,
+// plan, status and rejects, are in runner_views.cpp).
 #include <algorithm>
 #include <random>
 
-#include "checkpoint/key_codec.hpp"
-#include "db/sql.hpp"
+#include "exec/retry_policy.hpp"
 #include "migrate/batch_executor.hpp"
 #include "migrate/loader.hpp"
 #include "plan/planner.hpp"
-#include "exec/retry_policy.hpp"
 #include "run/context.hpp"
 
 namespace rowshift {
@@ -33,7 +32,8 @@ ExitCode RunReport::exit_code() const {
 Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
   if (opt.workers <= 0) throw Error(ErrorKind::config, "--workers must be at least 1");
   if (opt.workers > 256) throw Error(ErrorKind::config, "--workers must be at most 256");
-  if (opt.batch_size && *opt.batch_size <= 0) throw Error(ErrorKind::config, "--batch-size must be a positive number of rows");
+  if (opt.batch_size && *opt.batch_size <= 0)
+    throw Error(ErrorKind::config, "--batch-size must be a positive number of rows");
   if (opt.max_attempts <= 0) throw Error(ErrorKind::config, "--max-attempts must be at least 1");
   if (opt.max_rows_per_second < 0) throw Error(ErrorKind::config, "--max-rate must not be negative");
 
@@ -116,7 +116,8 @@ void Runner::Impl::check_renames(const std::vector<const MigrationDef*>& selecte
       if (!still_defined && r.checksum == def->checksum()) {
         throw Error(ErrorKind::config, "migration " + def->name + " has the same definition as " + r.name +
                                            ", which already ran and is no longer defined: was it renamed? Give it its "
-                                           "old name back, or `rowshift reset " + r.name + " --yes` to run it anew");
+                                           "old name back, or `rowshift reset " +
+                                           r.name + " --yes` to run it anew");
       }
     }
   }
@@ -160,8 +161,9 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
     auto have = n.db->table_columns(n.table);
     for (const auto& [c, role] : n.columns) {
       if (std::find(have.begin(), have.end(), c) == have.end()) {
-        throw MissingObject(c, {}, "migration " + def.name + ": " + role + " column \"" + c + "\" not found in table \"" +
-                                       n.table + "\"");
+        throw MissingObject(
+            c, {},
+            "migration " + def.name + ": " + role + " column \"" + c + "\" not found in table \"" + n.table + "\"");
       }
     }
   }
@@ -178,52 +180,6 @@ Runner::Runner(RunOptions options) : impl_(std::make_unique<Impl>(std::move(opti
 Runner::~Runner() = default;
 
 void Runner::request_stop() { impl_->stop.request_stop(); }
-
-std::vector<PlanEntry> Runner::plan(const std::string& only) {
-  auto& I = *impl_;
-  std::vector<PlanEntry> out;
-  bool have_store = I.store_exists();
-  for (const auto* def : I.select(only)) {
-    PlanEntry e;
-    e.name = def->name;
-    e.kind = def->kind;
-    e.state = "pending";
-    std::optional<checkpoint::MigrationRecord> rec;
-    if (have_store) rec = I.store().migration(def->name);
-    if (rec) {
-      e.state = rec->checksum != def->checksum() ? "changed" : rec->status;
-      e.batches = rec->total_batches;
-      e.rows = rec->planned_rows;
-    }
-    switch (def->kind) {
-      case MigrationKind::schema: e.description = "schema step, run once"; break;
-      case MigrationKind::update:
-        e.description = "update " + db::quote_ident(def->source_table) + " per range of (" +
-                        db::quote_list(def->key) + ")";
-        break;
-      default:
-        e.description = db::quote_ident(def->source_table) + " -> " + db::quote_ident(def->target_table) +
-                        (I.source_is_target(*def) ? "" : " from " + I.source_url(*def).redacted());
-    }
-    if (def->kind != MigrationKind::schema && !rec) {
-      auto source = I.open_source(*def);
-      db::Database& db = def->kind == MigrationKind::update ? *I.target : *source;
-      if (db.table_exists(def->source_table)) {
-        auto p = plan::plan_batches(db, {def->source_table, def->key, def->where, I.batch_size_for(*def)});
-        e.batches = static_cast<std::int64_t>(p.batches.size());
-        e.rows = p.rows;
-        if (p.rows) {
-          e.key_min = checkpoint::describe_key(p.min_key);
-          e.key_max = checkpoint::describe_key(p.max_key);
-        }
-      } else {
-        e.description += " (table not there yet)";
-      }
-    }
-    out.push_back(std::move(e));
-  }
-  return out;
-}
 
 RunReport Runner::run(const std::string& only) {
   auto& I = *impl_;
@@ -255,8 +211,8 @@ RunReport Runner::run(const std::string& only) {
       if (pending_schema_sql.find(lower(e.object())) == std::string::npos) throw;
       for (const auto& c : e.columns()) {
         if (pending_schema_sql.find(lower(c)) == std::string::npos) {
-          throw Error(ErrorKind::config, std::string(e.what()) + ", and no earlier migration mentions its column \"" +
-                                             c + "\"");
+          throw Error(ErrorKind::config,
+                      std::string(e.what()) + ", and no earlier migration mentions its column \"" + c + "\"");
         }
       }
     }
@@ -271,8 +227,8 @@ RunReport Runner::run(const std::string& only) {
     report.migrations.push_back(r);
     if (r.state == "interrupted") {
       report.interrupted = true;
-      report.stop_reason = I.outage_exceeded() ? "a database stayed unreachable longer than --max-outage"
-                                               : "stop requested (signal)";
+      report.stop_reason =
+          I.outage_exceeded() ? "a database stayed unreachable longer than --max-outage" : "stop requested (signal)";
       break;
     }
     if (r.state != "done") break;  // later migrations may depend on this one's data
@@ -397,51 +353,6 @@ MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
   return run_batches(def, *rec);
 }
 
-std::vector<MigrationStatus> Runner::status(const std::string& only) {
-  auto& I = *impl_;
-  std::vector<MigrationStatus> out;
-  bool have_store = I.store_exists();
-  std::vector<checkpoint::MigrationRecord> records;
-  if (have_store) records = I.store().migrations();
-  auto record_of = [&](const std::string& name) -> const checkpoint::MigrationRecord* {
-    for (const auto& r : records) {
-      if (r.name == name) return &r;
-    }
-    return nullptr;
-  };
-  for (const auto* def : I.select(only)) {
-    MigrationStatus s;
-    s.name = def->name;
-    s.kind = def->kind;
-    s.state = "pending";
-    if (const auto* rec = record_of(def->name)) {
-      s.state = rec->checksum != def->checksum() ? "changed" : rec->status;
-      s.started_at = rec->started_at;
-      s.finished_at = rec->finished_at;
-      auto c = I.store().counts(def->name);
-      s.batches_total = c.total;
-      s.batches_done = c.done;
-      s.batches_failed = c.failed;
-      s.batches_running = c.running;
-      s.rows = c.rows;
-      s.rejects = I.store().reject_count(def->name);
-      s.seconds = rec->elapsed_seconds;
-      if (s.seconds > 0) s.rows_per_second = static_cast<double>(s.rows) / s.seconds;
-      for (const auto& b : I.store().batches(def->name, "failed")) {
-        if (s.errors.size() >= 20) break;
-        s.errors.push_back({b.number, b.range.describe(), b.attempts, b.last_error});
-      }
-      for (const auto& e : I.store().events(def->name, 10)) {
-        s.events.push_back({e.at, e.endpoint, e.event, e.detail});
-        if (s.breaker.empty() && e.event.rfind("breaker ", 0) == 0) s.breaker = e.event.substr(8);
-      }
-      if (s.breaker.empty()) s.breaker = "closed";
-    }
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
 RunReport Runner::retry(const std::string& name) {
   auto& I = *impl_;
   const auto& def = I.find(name);
@@ -471,17 +382,6 @@ void Runner::reset(const std::string& name) {
   bool had = I.store().reset(name);
   tx.commit();
   if (!had) throw Error(ErrorKind::config, "migration " + name + " has no progress to reset");
-}
-
-std::vector<RejectedRow> Runner::rejects(const std::string& name) {
-  auto& I = *impl_;
-  std::vector<RejectedRow> out;
-  if (!I.store_exists()) return out;
-  for (const auto& r : I.store().rejects(name)) {
-    out.push_back({checkpoint::describe_key(r.key), r.batch, r.error, r.row_json, r.at});
-  }
-  if (out.empty() && !I.store().migration(name)) I.find(name);  // unknown name: say so
-  return out;
 }
 
 std::int64_t Runner::Impl::replay_rejects(const MigrationDef& def, MigrationReport& report) {
