@@ -69,8 +69,8 @@ void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
       }
     }
     for (const auto& e : s.errors) {
-      std::fprintf(out, "  batch %lld %s, %d attempts: %s\n", static_cast<long long>(e.batch), e.range.c_str(),
-                   e.attempts, e.error.c_str());
+      std::fprintf(out, "  batch %lld %s, %d attempt%s: %s\n", static_cast<long long>(e.batch), e.range.c_str(),
+                   e.attempts, e.attempts == 1 ? "" : "s", e.error.c_str());
     }
     if (s.rejects > 0) {
       std::fprintf(out, "  %s rows quarantined: rowshift rejects %s\n", with_commas(s.rejects).c_str(), s.name.c_str());

@@ -35,10 +35,12 @@ bool transient_sqlstate(const std::string& s) {
   return s == "40001" || s == "40P01" || s == "55P03" || s == "57014" || s == "53300" || s == "53400";
 }
 
-std::string first_line(std::string s) {
+// The server's message (ERROR, DETAIL, CONTEXT lines, and row data that may hold line
+// breaks of its own) joined into one line: it ends up in a checkpoint row and in `status`.
+std::string on_one_line(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   for (char& c : s) {
-    if (c == '\n') c = ' ';
+    if (c == '\n' || c == '\r') c = ' ';
   }
   return s;
 }
@@ -550,28 +552,28 @@ class PostgresDatabase final : public Database {
       throw;
     } catch (const pqxx::broken_connection& e) {
       broken_ = true;
-      throw Error(ErrorKind::transient, "postgresql: connection lost: " + first_line(e.what()));
+      throw Error(ErrorKind::transient, "postgresql: connection lost: " + on_one_line(e.what()));
     } catch (const pqxx::in_doubt_error& e) {
       broken_ = true;
-      throw Error(ErrorKind::transient, "postgresql: commit outcome unknown: " + first_line(e.what()));
+      throw Error(ErrorKind::transient, "postgresql: commit outcome unknown: " + on_one_line(e.what()));
     } catch (const pqxx::transaction_rollback& e) {
-      throw Error(ErrorKind::transient, "postgresql: " + first_line(e.what()) + " (serialization failure or deadlock)");
+      throw Error(ErrorKind::transient, "postgresql: " + on_one_line(e.what()) + " (serialization failure or deadlock)");
     } catch (const pqxx::sql_error& e) {
       std::string state = e.sqlstate();
       if (state.empty()) {
         // No SQLSTATE means libpq itself failed, not the server: in practice the
         // connection went away mid-statement ("server closed the connection").
         broken_ = true;
-        throw Error(ErrorKind::transient, "postgresql: connection lost: " + first_line(e.what()));
+        throw Error(ErrorKind::transient, "postgresql: connection lost: " + on_one_line(e.what()));
       }
       if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) broken_ = true;
       throw Error(transient_sqlstate(state) ? ErrorKind::transient : ErrorKind::permanent,
-                  "postgresql: " + first_line(e.what()) + " (SQLSTATE " + state + ")");
+                  "postgresql: " + on_one_line(e.what()) + " (SQLSTATE " + state + ")");
     } catch (const pqxx::usage_error& e) {
-      throw Error(ErrorKind::permanent, std::string("postgresql: ") + first_line(e.what()));
+      throw Error(ErrorKind::permanent, std::string("postgresql: ") + on_one_line(e.what()));
     } catch (const pqxx::failure& e) {
       if (conn_ && !conn_->is_open()) broken_ = true;
-      throw Error(broken_ ? ErrorKind::transient : ErrorKind::permanent, std::string("postgresql: ") + first_line(e.what()));
+      throw Error(broken_ ? ErrorKind::transient : ErrorKind::permanent, std::string("postgresql: ") + on_one_line(e.what()));
     }
   }
 

@@ -1,5 +1,6 @@
 #include "rowshift/value.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "rowshift/error.hpp"
@@ -48,10 +49,28 @@ std::string Value::debug_string() const {
       return buf;
     }
     case 3: {
-      std::string out = "'";
-      for (char c : std::get<std::string>(v_)) {
-        if (c == '\'') out += '\'';
-        out += c;
+      // A plain SQL literal; with a control character in it, PostgreSQL's E'' form, so
+      // that a tab or a newline in a key cannot split or blur a one-line message.
+      const auto& text = std::get<std::string>(v_);
+      const auto is_control = [](unsigned char c) { return c < 0x20 || c == 0x7f; };
+      const bool escaped = std::any_of(text.begin(), text.end(), is_control);
+      std::string out = escaped ? "E'" : "'";
+      for (unsigned char c : text) {
+        if (!escaped || !is_control(c)) {
+          if (c == '\'') out += '\'';
+          if (c == '\\' && escaped) out += '\\';
+          out += static_cast<char>(c);
+        } else if (c == '\t') {
+          out += "\\t";
+        } else if (c == '\n') {
+          out += "\\n";
+        } else if (c == '\r') {
+          out += "\\r";
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        }
       }
       return out + "'";
     }

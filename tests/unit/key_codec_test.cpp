@@ -35,4 +35,13 @@ TEST(KeyCodec, CorruptedTextIsAConfigError) {
 TEST(KeyCodec, DescribeIsReadable) {
   EXPECT_EQ(describe_key({Value(7)}), "7");
   EXPECT_EQ(describe_key({Value("x"), Value(1)}), "('x', 1)");
+  EXPECT_EQ(describe_key({Value("o'q\\")}), "'o''q\\'");  // no control character: plain SQL
+}
+
+TEST(KeyCodec, DescribeEscapesControlCharactersSoMessagesStayOneLine) {
+  // PostgreSQL's E'' form: what is shown can be pasted back into a query.
+  EXPECT_EQ(describe_key({Value("a\tb"), Value(1)}), "(E'a\\tb', 1)");
+  EXPECT_EQ(describe_key({Value(std::string("x\ny\r\x01\x7f'\\"))}), "E'x\\ny\\r\\x01\\x7f''\\\\'");
+  const std::string shown = describe_key({Value("line1\nline2")});
+  EXPECT_EQ(shown.find('\n'), std::string::npos);
 }
