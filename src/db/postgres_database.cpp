@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <unordered_map>
 
+#include "db/copy_pieces.hpp"
 #include "db/copy_text.hpp"
 #include "db/placeholders.hpp"
 #include "db/postgres_values.hpp"
@@ -285,13 +287,15 @@ class PostgresDatabase final : public Database {
       send_begin(t);
       std::string into = upsert_key.empty() ? quote_ident(table) : stage_for(t, table);
       const std::string cmd = "COPY " + into + " (" + quote_list(columns) + ") FROM STDIN (FORMAT binary)";
-      raw_expect(PQexec(raw_, cmd.c_str()), PGRES_COPY_IN, cmd);
-      // Blocking mode: both calls return once libpq has handed everything to the socket.
-      if (PQputCopyData(raw_, block.data(), static_cast<int>(block.size())) != 1 || PQputCopyEnd(raw_, nullptr) != 1) {
-        raw_finish_copy(cmd);  // the server's error, if it sent one
-        throw pqxx::broken_connection(PQerrorMessage(raw_));
+      // A few statements of at most copy_pieces::kRowsPerCopy rows cost the server less
+      // than one (copy_pieces.hpp); a block that does not parse goes whole.
+      if (auto pieces = copy_pieces::cut_binary(block)) {
+        for (const auto& rows : pieces->runs) {
+          raw_copy_in(cmd, {pieces->header, rows, copy_pieces::kBinaryTrailer});
+        }
+      } else {
+        raw_copy_in(cmd, {block});
       }
-      raw_finish_copy(cmd);
       if (!upsert_key.empty()) merge_stage(t, table, columns, upsert_key, into);
       return 0;
     });
@@ -520,6 +524,21 @@ class PostgresDatabase final : public Database {
 
   // Checks a libpq result and frees it; throws what libpqxx would have: broken_connection
   // when the connection is gone, sql_error with the SQLSTATE otherwise.
+  // One COPY ... FROM STDIN whose data is the parts, in order.
+  void raw_copy_in(const std::string& cmd, std::initializer_list<std::string_view> parts) {
+    raw_expect(PQexec(raw_, cmd.c_str()), PGRES_COPY_IN, cmd);
+    // Blocking mode: each call returns once libpq has the data (buffered or on the socket).
+    bool sent = true;
+    for (auto part : parts) {
+      sent = sent && (part.empty() || PQputCopyData(raw_, part.data(), static_cast<int>(part.size())) == 1);
+    }
+    if (!sent || PQputCopyEnd(raw_, nullptr) != 1) {
+      raw_finish_copy(cmd);  // the server's error, if it sent one
+      throw pqxx::broken_connection(PQerrorMessage(raw_));
+    }
+    raw_finish_copy(cmd);
+  }
+
   void raw_expect(PGresult* r, ExecStatusType want, const std::string& what) {
     if (r && PQresultStatus(r) == want) {
       PQclear(r);

@@ -149,7 +149,7 @@ class SqliteToPostgresBinary : public ::testing::Test {
 
 TEST_F(SqliteToPostgresBinary, EveryValueAsPostgresTextInputReadsIt) {
   RunOptions o = test_options(pg, {copy()});
-  o.batch_size = 250;
+  o.batch_size = 750;  // over copy_pieces::kRowsPerCopy: each batch goes as two COPY statements
   ASSERT_EQ(Runner(o).run().exit_code(), ExitCode::success);
   // The oracle: the same rows as Values, through PostgreSQL's text input.
   auto source = db::open_database(lite);
@@ -164,11 +164,11 @@ TEST_F(SqliteToPostgresBinary, EveryValueAsPostgresTextInputReadsIt) {
   c.source = source.get();
   c.target = target.get();
   c.store = target.get();
-  for (std::int64_t lo = 0; lo < 3000; lo += 250) {
+  for (std::int64_t lo = 0; lo < 3000; lo += 750) {
     plan::KeyRange r;
     r.lo = {Value(lo)};
-    r.hi = {Value(lo + 250)};
-    EXPECT_TRUE(migrate::read_batch(copy(), r, c).as_copy_binary) << "rows " << lo + 1 << " to " << lo + 250;
+    r.hi = {Value(lo + 750)};
+    EXPECT_TRUE(migrate::read_batch(copy(), r, c).as_copy_binary) << "rows " << lo + 1 << " to " << lo + 750;
   }
 }
 
@@ -178,7 +178,7 @@ TEST_F(SqliteToPostgresBinary, WithTheStoreElsewhereTheBlockIsUpserted) {
   auto target = db::open_database(pg);
   target->execute_script("INSERT INTO t (id, txt) VALUES (5, 'stale'), (2999, 'stale'), (999999, 'extra')");
   RunOptions o = test_options(pg, {copy()});
-  o.batch_size = 400;
+  o.batch_size = 700;  // two COPY statements into the staging table per batch
   o.store_url = new_pg_database();
   ASSERT_EQ(Runner(o).run().exit_code(), ExitCode::success);
   auto source = db::open_database(lite);
