@@ -3,7 +3,6 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 #include <pqxx/tablereader>
-#include <pqxx/tablewriter>
 
 #include <algorithm>
 #include <functional>
@@ -22,8 +21,9 @@ namespace rowshift::db {
 namespace {
 
 // libpqxx 6.4 keeps its libpq connection to itself, except for its large-object class,
-// which hands it to subclasses: binary COPY reaches PQputCopyData and PQgetCopyData
-// this way (libpqxx's own COPY writer appends a newline to every block it sends).
+// which hands it to subclasses: every COPY ... FROM STDIN, and binary COPY TO STDOUT,
+// reach PQputCopyData and PQgetCopyData this way (libpqxx's own COPY writer appends a
+// newline to every block it sends, and its writer and reader are text only).
 struct RawConnection : pqxx::largeobject {
   static PGconn* of(const pqxx::dbtransaction& t) { return raw_connection(t); }
 };
@@ -192,17 +192,15 @@ class PostgresDatabase final : public Database {
                                               std::to_string(columns.size()) + " columns of " + quote_ident(table));
       }
     }
-    write_copy(table, columns, upsert_key, [&](pqxx::tablewriter& stream) {
-      std::string line;
-      for (const auto& r : rows) {
-        line.clear();
-        for (std::size_t i = 0; i < r.size(); ++i) {
-          if (i) line += '\t';
-          copy_text::append_value(line, r[i]);
-        }
-        stream.write_raw_line(line);
+    std::string text;
+    for (const auto& r : rows) {
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        if (i) text += '\t';
+        copy_text::append_value(text, r[i]);
       }
-    });
+      text += '\n';
+    }
+    copy_text_in(table, columns, text, upsert_key);
   }
 
   // Parameters go into the COPY statement as quoted literals (COPY takes none); like
@@ -283,33 +281,24 @@ class PostgresDatabase final : public Database {
   void copy_binary_in(const std::string& table, const std::vector<std::string>& columns, const std::string& block,
                       const std::vector<std::string>& upsert_key) override {
     if (block.empty()) return;
-    run([&](pqxx::transaction_base& t) {
-      send_begin(t);
-      std::string into = upsert_key.empty() ? quote_ident(table) : stage_for(t, table);
-      const std::string cmd = "COPY " + into + " (" + quote_list(columns) + ") FROM STDIN (FORMAT binary)";
+    copy_in(table, columns, upsert_key, " (FORMAT binary)", [&](const std::string& cmd) {
       // A few statements of at most copy_pieces::kRowsPerCopy rows cost the server less
       // than one (copy_pieces.hpp); a block that does not parse goes whole.
       if (auto pieces = copy_pieces::cut_binary(block)) {
-        for (const auto& rows : pieces->runs) {
-          raw_copy_in(cmd, {pieces->header, rows, copy_pieces::kBinaryTrailer});
-        }
+        for (auto rows : pieces->runs) raw_copy_in(cmd, {pieces->header, rows, copy_pieces::kBinaryTrailer});
       } else {
         raw_copy_in(cmd, {block});
       }
-      if (!upsert_key.empty()) merge_stage(t, table, columns, upsert_key, into);
-      return 0;
     });
   }
 
   void copy_text_in(const std::string& table, const std::vector<std::string>& columns, const std::string& text,
                     const std::vector<std::string>& upsert_key) override {
     if (text.empty()) return;
-    write_copy(table, columns, upsert_key, [&](pqxx::tablewriter& stream) {
-      // One call for the whole block: COPY data need not follow line boundaries, and
-      // write_raw_line adds back the final newline it is given without (a block that
-      // ends with one would be copied to drop it: callers leave it off).
-      if (text.back() == '\n') stream.write_raw_line(text.substr(0, text.size() - 1));
-      else stream.write_raw_line(text);
+    copy_in(table, columns, upsert_key, "", [&](const std::string& cmd) {
+      // One statement (copy_pieces.hpp says why text is not cut); the block may come
+      // without the newline that ends its last row.
+      raw_copy_in(cmd, {text, text.back() == '\n' ? "" : "\n"});
     });
   }
 
@@ -468,28 +457,16 @@ class PostgresDatabase final : public Database {
     return name;
   }
 
-  // COPYs into table(columns) what `fill` writes to the stream, in the open transaction
-  // or on its own. COPY cannot upsert: with upsert_key the rows go to a temporary
-  // staging table first, then into the table with one INSERT ... ON CONFLICT.
-  template <typename Fill>
-  void write_copy(const std::string& table, const std::vector<std::string>& columns,
-                  const std::vector<std::string>& upsert_key, Fill&& fill) {
+  // COPY into table(columns), in the open transaction or on its own: send(cmd) runs the
+  // COPY ... FROM STDIN statements. COPY cannot upsert: with upsert_key the rows go to a
+  // temporary staging table first, then into the table with one INSERT ... ON CONFLICT.
+  void copy_in(const std::string& table, const std::vector<std::string>& columns,
+               const std::vector<std::string>& upsert_key, const char* options,
+               const std::function<void(const std::string&)>& send) {
     run([&](pqxx::transaction_base& t) {
       send_begin(t);
       std::string into = upsert_key.empty() ? quote_ident(table) : stage_for(t, table);
-      std::vector<std::string> quoted;
-      for (const auto& c : columns) quoted.push_back(quote_ident(c));
-      {
-        // libpqxx 6.4's stream_to takes only tuples (rows of fixed C++ types) and keeps
-        // its raw-line writer private; tablewriter is the same COPY stream with a public
-        // raw writer. Both paste names in unquoted, hence the quoting above.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-        pqxx::tablewriter stream(t, into, quoted.begin(), quoted.end());
-#pragma GCC diagnostic pop
-        fill(stream);
-        stream.complete();
-      }
+      send("COPY " + into + " (" + quote_list(columns) + ") FROM STDIN" + options);
       if (!upsert_key.empty()) merge_stage(t, table, columns, upsert_key, into);
       return 0;
     });
@@ -576,7 +553,8 @@ class PostgresDatabase final : public Database {
       broken_ = true;
       throw Error(ErrorKind::transient, "postgresql: commit outcome unknown: " + on_one_line(e.what()));
     } catch (const pqxx::transaction_rollback& e) {
-      throw Error(ErrorKind::transient, "postgresql: " + on_one_line(e.what()) + " (serialization failure or deadlock)");
+      throw Error(ErrorKind::transient,
+                  "postgresql: " + on_one_line(e.what()) + " (serialization failure or deadlock)");
     } catch (const pqxx::sql_error& e) {
       std::string state = e.sqlstate();
       if (state.empty()) {
@@ -592,7 +570,8 @@ class PostgresDatabase final : public Database {
       throw Error(ErrorKind::permanent, std::string("postgresql: ") + on_one_line(e.what()));
     } catch (const pqxx::failure& e) {
       if (conn_ && !conn_->is_open()) broken_ = true;
-      throw Error(broken_ ? ErrorKind::transient : ErrorKind::permanent, std::string("postgresql: ") + on_one_line(e.what()));
+      throw Error(broken_ ? ErrorKind::transient : ErrorKind::permanent,
+                  std::string("postgresql: ") + on_one_line(e.what()));
     }
   }
 
@@ -607,7 +586,7 @@ class PostgresDatabase final : public Database {
   std::unordered_map<std::string, std::string> stages_;    // target table -> temp staging table
   std::unordered_map<std::string, std::vector<unsigned>> result_types_;  // query -> its column types
   std::unordered_map<std::string, std::vector<unsigned>> column_types_;  // table + columns -> types
-  PGconn* raw_ = nullptr;  // conn_'s libpq connection, for binary COPY
+  PGconn* raw_ = nullptr;  // conn_'s libpq connection, for COPY FROM STDIN and binary COPY TO STDOUT
 };
 
 }  // namespace
