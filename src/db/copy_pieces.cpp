@@ -1,7 +1,6 @@
 #include "db/copy_pieces.hpp"
 
 #include <cstdint>
-#include <cstring>
 
 namespace rowshift::db::copy_pieces {
 namespace {
@@ -31,6 +30,7 @@ std::optional<BinaryPieces> cut_binary(std::string_view block, std::size_t max_r
   std::size_t pos = kSignature.size();
   std::uint32_t flags = 0, extension = 0;
   if (!read_u32(block, pos, flags) || !read_u32(block, pos, extension)) return std::nullopt;
+  if (flags & (1u << 16)) return std::nullopt;  // rows with OIDs (before PostgreSQL 12): not walked
   if (block.size() - pos < extension) return std::nullopt;
   pos += extension;
   const std::size_t header_end = pos;

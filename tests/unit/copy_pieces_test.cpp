@@ -102,6 +102,7 @@ TEST(CopyPieces, AMalformedBlockIsNotCut) {
       {"data after the trailer", good + "x"},
       {"field cut short", good.substr(0, good.size() - 5) + std::string("\xff\xff", 2)},
       {"negative field count", good.substr(0, 19) + std::string("\xff\xfe", 2) + good.substr(21)},
+      {"rows with OIDs", good.substr(0, 11) + std::string("\0\x01\0\0", 4) + good.substr(15)},
   };
   for (const auto& [what, block] : bad) {
     EXPECT_FALSE(copy_pieces::cut_binary(block).has_value()) << what;
