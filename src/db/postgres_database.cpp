@@ -505,9 +505,14 @@ class PostgresDatabase final : public Database {
   void raw_copy_in(const std::string& cmd, std::initializer_list<std::string_view> parts) {
     raw_expect(PQexec(raw_, cmd.c_str()), PGRES_COPY_IN, cmd);
     // Blocking mode: each call returns once libpq has the data (buffered or on the socket).
+    // COPY data need not follow row boundaries: a part is sent in chunks that fit an int.
+    constexpr std::size_t kChunk = std::size_t{1} << 30;
     bool sent = true;
     for (auto part : parts) {
-      sent = sent && (part.empty() || PQputCopyData(raw_, part.data(), static_cast<int>(part.size())) == 1);
+      for (std::size_t at = 0; sent && at < part.size(); at += kChunk) {
+        const auto n = std::min(kChunk, part.size() - at);
+        sent = PQputCopyData(raw_, part.data() + at, static_cast<int>(n)) == 1;
+      }
     }
     if (!sent || PQputCopyEnd(raw_, nullptr) != 1) {
       raw_finish_copy(cmd);  // the server's error, if it sent one
