@@ -94,9 +94,10 @@ class Database {
   // Binary COPY from one PostgreSQL database into another: the block is passed through
   // untouched, so no value is printed or parsed as text on either server. Only when
   // every result column of the query has the same built-in type as its target column:
-  // result_types and column_types give those type ids (cached per connection), or
-  // nothing where the engine cannot or a type is not built in (type ids of user types
-  // differ between databases, and binary formats carry them).
+  // result_types and column_types give those type ids (asking the server each time: a
+  // worker's GuardedDatabase keeps them), or nothing where the engine cannot or a type
+  // is not built in (type ids of user types differ between databases, and binary
+  // formats carry them).
   virtual std::vector<unsigned> result_types(const std::string& sql, const Values& params);
   virtual std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns);
   virtual std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out);

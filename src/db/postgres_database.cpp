@@ -230,22 +230,16 @@ class PostgresDatabase final : public Database {
   bool accepts_copy_text() const override { return true; }
 
   std::vector<unsigned> result_types(const std::string& sql, const Values& params) override {
-    auto it = result_types_.find(sql);
-    if (it != result_types_.end()) return it->second;
     pqxx::result r = run([&](pqxx::transaction_base& t) {
       return exec(t, "SELECT * FROM (" + sql + ") AS rowshift_types LIMIT 0", params);
     });
     std::vector<unsigned> types;
     for (pqxx::row::size_type i = 0; i < r.columns(); ++i) types.push_back(r.column_type(i));
     if (std::any_of(types.begin(), types.end(), [](unsigned t) { return t >= kFirstUserTypeId; })) types.clear();
-    return result_types_[sql] = types;
+    return types;
   }
 
   std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns) override {
-    std::string key = table;
-    for (const auto& c : columns) key += '\0' + c;
-    auto it = column_types_.find(key);
-    if (it != column_types_.end()) return it->second;
     std::vector<unsigned> types;
     for (const auto& c : columns) {
       Values r = query_row(*this,
@@ -258,7 +252,7 @@ class PostgresDatabase final : public Database {
       }
       types.push_back(static_cast<unsigned>(r[0].as_int()));
     }
-    return column_types_[key] = types;
+    return types;
   }
 
   std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out) override {
@@ -589,8 +583,6 @@ class PostgresDatabase final : public Database {
   bool broken_ = false;
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> prepared statement name
   std::unordered_map<std::string, std::string> stages_;    // target table -> temp staging table
-  std::unordered_map<std::string, std::vector<unsigned>> result_types_;  // query -> its column types
-  std::unordered_map<std::string, std::vector<unsigned>> column_types_;  // table + columns -> types
   PGconn* raw_ = nullptr;  // conn_'s libpq connection, for COPY FROM STDIN and binary COPY TO STDOUT
 };
 

@@ -121,8 +121,8 @@ std::vector<std::string> target_columns(const MigrationDef& def) {
 
 namespace {
 // Whether a batch can travel as binary COPY: both ends speak it (PostgreSQL) and every
-// result column has the same built-in type as its target column. Both lists are cached
-// by the connections, so this costs two catalog queries per worker, not per batch.
+// result column has the same built-in type as its target column. A worker's connections
+// keep both lists (run/guarded_database.hpp): two catalog queries per worker, not per batch.
 bool binary_passes(const MigrationDef& def, const std::string& select, const plan::KeyRange& range,
                    const Connections& c) {
   if (c.source->dialect() != db::Dialect::postgresql || c.target->dialect() != db::Dialect::postgresql) return false;
