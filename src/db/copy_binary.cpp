@@ -5,13 +5,12 @@
 #include <limits>
 
 #include "db/copy_text.hpp"
+#include "db/pg_types.hpp"
 
 namespace rowshift::db::copy_binary {
 namespace {
 
-// Built-in type ids (pg_type.h).
-constexpr unsigned kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25, kFloat8 = 701,
-                   kVarchar = 1043, kDate = 1082, kTimestamp = 1114, kTimestamptz = 1184;
+using namespace pg_type;
 
 template <typename T>
 void append_be(std::string& out, T v) {
@@ -20,6 +19,13 @@ void append_be(std::string& out, T v) {
   char buf[sizeof(T)];
   for (std::size_t i = 0; i < sizeof(T); ++i) buf[i] = static_cast<char>(u >> (8 * (sizeof(T) - 1 - i)));
   out.append(buf, sizeof(T));
+}
+
+// A field of a fixed-size type: its length, then its value.
+template <typename T>
+void append_fixed(std::string& out, T v) {
+  append_be<std::int32_t>(out, static_cast<std::int32_t>(sizeof(T)));
+  append_be<T>(out, v);
 }
 
 void append_field(std::string& out, const char* data, std::size_t n) {
@@ -102,25 +108,21 @@ void append_null(std::string& out) { append_be<std::int32_t>(out, -1); }
 bool append_int(std::string& out, unsigned type, std::int64_t v) {
   switch (type) {
     case kInt8:
-      append_be<std::int32_t>(out, 8);
-      append_be<std::int64_t>(out, v);
+      append_fixed<std::int64_t>(out, v);
       return true;
     case kInt4:
       if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) return false;
-      append_be<std::int32_t>(out, 4);
-      append_be<std::int32_t>(out, static_cast<std::int32_t>(v));
+      append_fixed<std::int32_t>(out, static_cast<std::int32_t>(v));
       return true;
     case kInt2:
       if (v < std::numeric_limits<std::int16_t>::min() || v > std::numeric_limits<std::int16_t>::max()) return false;
-      append_be<std::int32_t>(out, 2);
-      append_be<std::int16_t>(out, static_cast<std::int16_t>(v));
+      append_fixed<std::int16_t>(out, static_cast<std::int16_t>(v));
       return true;
     case kFloat8:  // the text "123" reads as the nearest double, as the conversion rounds
       return append_double(out, type, static_cast<double>(v));
     case kBool:  // the text input takes "0" and "1", and no other number
       if (v != 0 && v != 1) return false;
-      append_be<std::int32_t>(out, 1);
-      out += static_cast<char>(v);
+      append_fixed<std::int8_t>(out, static_cast<std::int8_t>(v));
       return true;
     default:
       if (!is_text(type)) return false;
@@ -135,8 +137,7 @@ bool append_double(std::string& out, unsigned type, double v) {
   if (type == kFloat8) {
     std::uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof bits);
-    append_be<std::int32_t>(out, 8);
-    append_be<std::uint64_t>(out, bits);
+    append_fixed<std::uint64_t>(out, bits);
     return true;
   }
   if (!is_text(type)) return false;  // a double into an integer column is the text input's call
@@ -154,15 +155,13 @@ bool append_text(std::string& out, unsigned type, std::string_view text) {
   if (type == kTimestamptz || type == kTimestamp) {
     auto us = timestamp_micros(text, type == kTimestamptz);
     if (!us) return false;
-    append_be<std::int32_t>(out, 8);
-    append_be<std::int64_t>(out, *us);
+    append_fixed<std::int64_t>(out, *us);
     return true;
   }
   if (type == kDate) {
     auto days = date_days(text);
     if (!days) return false;
-    append_be<std::int32_t>(out, 4);
-    append_be<std::int32_t>(out, *days);
+    append_fixed<std::int32_t>(out, *days);
     return true;
   }
   return false;  // numbers, booleans and bytea written as text: the text input decides

@@ -12,6 +12,7 @@
 
 #include "db/copy_pieces.hpp"
 #include "db/copy_text.hpp"
+#include "db/pg_types.hpp"
 #include "db/placeholders.hpp"
 #include "db/postgres_values.hpp"
 #include "db/sql.hpp"
@@ -28,8 +29,6 @@ struct RawConnection : pqxx::largeobject {
   static PGconn* of(const pqxx::dbtransaction& t) { return raw_connection(t); }
 };
 
-// Type ids below this one are built in, the same in every database (pg_type.h).
-constexpr unsigned kFirstUserTypeId = 16384;
 
 bool transient_sqlstate(const std::string& s) {
   if (s.rfind("08", 0) == 0) return true;   // connection exceptions
@@ -235,7 +234,7 @@ class PostgresDatabase final : public Database {
     });
     std::vector<unsigned> types;
     for (pqxx::row::size_type i = 0; i < r.columns(); ++i) types.push_back(r.column_type(i));
-    if (std::any_of(types.begin(), types.end(), [](unsigned t) { return t >= kFirstUserTypeId; })) types.clear();
+    if (std::any_of(types.begin(), types.end(), [](unsigned t) { return t >= pg_type::kFirstUserType; })) types.clear();
     return types;
   }
 
@@ -246,7 +245,7 @@ class PostgresDatabase final : public Database {
                            "SELECT atttypid::bigint FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(?))"
                            " AND attname = ? AND NOT attisdropped",
                            {table, c});
-      if (r.empty() || r[0].is_null() || r[0].as_int() >= kFirstUserTypeId) {
+      if (r.empty() || r[0].is_null() || r[0].as_int() >= pg_type::kFirstUserType) {
         types.clear();
         break;
       }

@@ -3,13 +3,12 @@
 #include <cstdlib>
 
 #include "db/copy_text.hpp"
+#include "db/pg_types.hpp"
 
 namespace rowshift::db::pg {
 namespace {
 
-// Type OIDs from pg_type.h that need more than text.
-constexpr pqxx::oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700,
-                    kFloat8 = 701;
+using namespace pg_type;  // the types that need more than text
 
 int hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';

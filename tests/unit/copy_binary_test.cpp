@@ -1,4 +1,5 @@
 #include "db/copy_binary.hpp"
+#include "db/pg_types.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +7,7 @@ using namespace rowshift::db::copy_binary;
 
 namespace {
 
-constexpr unsigned kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25, kFloat4 = 700,
-                   kFloat8 = 701, kNumeric = 1700, kTimestamptz = 1184;
+using namespace rowshift::db::pg_type;
 constexpr std::int64_t kSecond = 1'000'000;
 
 TEST(CopyBinary, TimestampsInMicrosecondsSince2000) {

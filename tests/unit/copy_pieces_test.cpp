@@ -6,12 +6,13 @@
 #include <vector>
 
 #include "db/copy_binary.hpp"
+#include "db/pg_types.hpp"
 
 using namespace rowshift::db;
 
 namespace {
 
-constexpr unsigned kInt8 = 20, kText = 25;
+using namespace pg_type;
 
 // A binary COPY block of `rows` rows (id, text), every third text NULL.
 std::string block_of(int rows) {
