@@ -35,6 +35,10 @@ check() {  # check COMMAND EXPECTED
   local -a words
   read -r -a words <<<"$cmd"
   [[ ${words[0]} == rowshift ]] || { echo "cli_session: not a rowshift command: $cmd" >&2; exit 1; }
+  if [[ $cmd == *[\'\"\\\$\`]* ]]; then  # the words are split on spaces, nothing more
+    echo "cli_session: quoting in a session command is not supported here: $cmd" >&2
+    exit 1
+  fi
   got=$(cd "$work" && "$bin" --quiet "${words[@]:1}" 2>"$work/stderr") || rc=$?
   commands=$((commands + 1))
   if [[ $rc != 0 ]]; then
