@@ -27,6 +27,25 @@ int env_int(const char* name, int fallback) {
   return v ? std::atoi(v) : fallback;
 }
 
+// Waits until the checkpoint table at `url` counts `batches` batches done (it may not
+// exist yet), or `limit` passes; returns the last count. A test that cuts connections
+// or kills a run waits for this first, so that it does so while batches are being
+// written, however long a sanitizer build takes to start up and plan.
+std::int64_t wait_for_done_batches(const std::string& url, std::int64_t batches, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  std::int64_t done = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    try {
+      done = db::query_row(*open_db(url), "SELECT count(*) FROM rowshift_batches WHERE status = 'done'")[0].as_int();
+    } catch (const std::exception&) {  // the run has not created its checkpoint table yet
+      done = 0;
+    }
+    if (done >= batches) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  return done;
+}
+
 class ProcessTest : public ::testing::Test {
  protected:
   void SetUp() override { make_orders(*open_db(url), rows); }
@@ -178,7 +197,14 @@ TEST_F(SqliteToPostgres, SigkilledThreeTimesThenResumedMatchesSource) {
 
 TEST_F(SqliteToPostgres, TerminatedConnectionsAreReopenedAndNothingIsLost) {
   // Many attempts: under the sanitizers a batch can outlive several rounds of cuts.
-  pid_t pid = start_process(cli({"run", "--max-rate", "100000", "--max-attempts", "10"}), dir.file("run.log"));
+  // 40,000 rows/s: the copy lasts 2.5 s or more, so the cuts (1.8 s from the first
+  // batch) land inside it.
+  pid_t pid = start_process(cli({"run", "--max-rate", "40000", "--max-attempts", "10"}), dir.file("run.log"));
+  if (wait_for_done_batches(pg, 1, 60s) < 1) {
+    kill(pid, SIGKILL);
+    wait_process(pid);
+    FAIL() << "no batch done after 60 s\n" << read_file(dir.file("run.log"));
+  }
   auto admin = open_db(pg);
   std::int64_t terminated = 0;
   for (int i = 0; i < 6; ++i) {
@@ -328,7 +354,14 @@ TEST(PostgresToPostgres, BinaryCopySurvivesCutConnectionsAndAKill) {
                          " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t")[0]
         .as_int();
   };
-  pid_t pid = start_process(cli({"run", "--max-rate", "100000", "--max-attempts", "10"}), dir.file("run.log"));
+  // 20,000 rows/s: the copy lasts 5 s or more, so the cuts and the kill (1.8 s from the
+  // first batch) land inside it.
+  pid_t pid = start_process(cli({"run", "--max-rate", "20000", "--max-attempts", "10"}), dir.file("run.log"));
+  if (wait_for_done_batches(dst, 1, 60s) < 1) {
+    ::kill(pid, SIGKILL);
+    wait_process(pid);
+    FAIL() << "no batch done after 60 s\n" << read_file(dir.file("run.log"));
+  }
   std::int64_t terminated = 0;
   for (int i = 0; i < 6; ++i) {
     std::this_thread::sleep_for(300ms);
@@ -337,10 +370,12 @@ TEST(PostgresToPostgres, BinaryCopySurvivesCutConnectionsAndAKill) {
   ::kill(pid, SIGKILL);
   wait_process(pid);
   EXPECT_GE(terminated, 4) << "connections were cut";
-  std::printf("terminated %lld connections; %lld batches done at the kill\n", static_cast<long long>(terminated),
-              static_cast<long long>(db::query_row(*open_db(dst), "SELECT count(*) FROM rowshift_batches"
-                                                                  " WHERE status = 'done'")[0]
-                                         .as_int()));
+  auto at_kill = db::query_row(*open_db(dst), "SELECT count(*) FILTER (WHERE status = 'done'), count(*)"
+                                              " FROM rowshift_batches WHERE migration = '0002_copy'");
+  std::printf("terminated %lld connections; %lld of %lld batches done at the kill\n",
+              static_cast<long long>(terminated), static_cast<long long>(at_kill[0].as_int()),
+              static_cast<long long>(at_kill[1].as_int()));
+  EXPECT_LT(at_kill[0].as_int(), at_kill[1].as_int()) << "the kill landed inside the copy";
   auto resumed = run_process(cli({"run"}));
   auto store = open_db(dst);
   std::string errors;
