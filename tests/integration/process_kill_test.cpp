@@ -107,7 +107,8 @@ TEST_F(ProcessTest, SigkillAtRandomPointsThenResumeLosesAndDuplicatesNothing) {
 
 TEST_F(ProcessTest, SigintStopsGracefullyAndResumes) {
   pid_t pid = start_process(cli({"run", "--max-rate", "60000"}), dir.file("run.log"));
-  std::this_thread::sleep_for(1000ms);
+  wait_for_done_batches(url, 1, 60s);  // the copy is under way (whatever the build's start-up)
+  std::this_thread::sleep_for(300ms);
   kill(pid, SIGINT);
   int code = wait_process(pid);
   ASSERT_EQ(code, 75) << read_file(dir.file("run.log"));
@@ -255,8 +256,13 @@ TEST_F(SqliteToPostgres, TwoRunnersClaimInsideTheBatchTransaction) {
 TEST_F(SqliteToPostgres, ServerRestartMidRunOpensBreakerAndFinishes) {
   const char* state = std::getenv("ROWSHIFT_PG_STATE");
   ASSERT_NE(state, nullptr);
-  pid_t pid = start_process(cli({"run", "--max-rate", "60000", "--breaker-cooldown", "0.5"}), dir.file("run.log"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  // 30,000 rows/s: the copy lasts 3 s or more, and the crash comes once it is under way.
+  pid_t pid = start_process(cli({"run", "--max-rate", "30000", "--breaker-cooldown", "0.5"}), dir.file("run.log"));
+  if (wait_for_done_batches(pg, 1, 60s) < 1) {
+    kill(pid, SIGKILL);
+    wait_process(pid);
+    FAIL() << "no batch done after 60 s\n" << read_file(dir.file("run.log"));
+  }
   // Crash the server (pg_ctl stop -m immediate), keep it down 3 s, start it again.
   auto restart = run_process({std::string(ROWSHIFT_SOURCE_DIR) + "/scripts/pg-test-cluster.sh", "restart", state, "3"});
   ASSERT_EQ(restart.exit_code, 0) << restart.err;
@@ -271,10 +277,13 @@ TEST_F(SqliteToPostgres, ServerRestartMidRunOpensBreakerAndFinishes) {
 
 TEST_F(ProcessTest, LockHeldByAnotherProcessIsWaitedOut) {
   // Another process holds SQLite's write lock for 7 s, longer than the 5 s busy timeout.
-  pid_t holder = start_process({"/usr/bin/sqlite3", "-cmd", "BEGIN IMMEDIATE;", "-cmd",
-                                "CREATE TABLE lock_holder (x);", "-cmd", ".shell sleep 7", dir.file("k.db"), "COMMIT;"},
+  // It creates a file once it holds the lock, and the run starts only then.
+  const std::string held = dir.file("lock-held");
+  pid_t holder = start_process({"/usr/bin/sqlite3", "-cmd", "BEGIN IMMEDIATE;", "-cmd", "CREATE TABLE lock_holder (x);",
+                                "-cmd", ".shell touch " + held, "-cmd", ".shell sleep 7", dir.file("k.db"), "COMMIT;"},
                                dir.file("holder.log"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int i = 0; i < 600 && !std::filesystem::exists(held); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(std::filesystem::exists(held)) << read_file(dir.file("holder.log"));
   auto t0 = std::chrono::steady_clock::now();
   auto r = run_process(cli({"run", "--breaker-cooldown", "1"}));
   double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
