@@ -88,11 +88,11 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
         continue;
       }
       if (excusable && !policy_.should_retry(e, attempt) &&
-          (!ws.endpoints_answer() || (outages_before >= 0 && ws.outages() > outages_before))) {
-        // Out of attempts, but the database does not even answer a ping, or an outage
-        // began and ended while this batch was failing: it is the database, not this
-        // batch. Keep the last attempt and let the breaker (or the outage limit)
-        // decide, rather than mark the batch failed.
+          (!store_holder || !ws.endpoints_answer() || (outages_before >= 0 && ws.outages() > outages_before))) {
+        // Out of attempts, but the database cannot even be connected to, or does not
+        // answer a ping, or an outage began and ended while this batch was failing: it
+        // is the database, not this batch. Keep the last attempt and let the breaker
+        // (or the outage limit) decide, rather than mark the batch failed.
         outages_before = ws.outages();  // the same outage excuses once
         --attempt;
         ++out.retries;
@@ -182,6 +182,10 @@ void BatchTask::open(WorkerState& ws) const {
 
 std::unique_ptr<db::Database> BatchTask::open_guarded(const db::DbUrl& url, WorkerState& ws) const {
   exec::CircuitBreaker& breaker = *ctx_.breakers.at(url.identity());  // created by the coordinator
+  // The worker depends on this endpoint from its first try on: a worker whose first
+  // connection meets an outage must see the open breaker and wait behind it, not spend
+  // its batch's attempts on the outage.
+  if (std::find(ws.breakers.begin(), ws.breakers.end(), &breaker) == ws.breakers.end()) ws.breakers.push_back(&breaker);
   breaker.before_call(stop_);
   std::unique_ptr<db::Database> db;
   try {
@@ -191,7 +195,6 @@ std::unique_ptr<db::Database> BatchTask::open_guarded(const db::DbUrl& url, Work
     throw Error(ErrorKind::transient, e.what());
   }
   breaker.on_success();
-  if (std::find(ws.breakers.begin(), ws.breakers.end(), &breaker) == ws.breakers.end()) ws.breakers.push_back(&breaker);
   return std::make_unique<GuardedDatabase>(std::move(db), breaker, stop_);
 }
 
