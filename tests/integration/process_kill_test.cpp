@@ -27,23 +27,26 @@ int env_int(const char* name, int fallback) {
   return v ? std::atoi(v) : fallback;
 }
 
-// Waits until the checkpoint table at `url` counts `batches` batches done (it may not
-// exist yet), or `limit` passes; returns the last count. A test that cuts connections
-// or kills a run waits for this first, so that it does so while batches are being
-// written, however long a sanitizer build takes to start up and plan.
-std::int64_t wait_for_done_batches(const std::string& url, std::int64_t batches, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  std::int64_t done = 0;
+// Whether the run `pid` has committed its first batch into the checkpoint table at `url`
+// (which it may not have created yet) within 60 s; if not, the run is killed and the
+// test fails with its log. A test that cuts connections, crashes the server or stops a
+// run waits for this first, so that it acts while batches are being written, however
+// long a sanitizer build takes to start up and plan.
+bool run_under_way(pid_t pid, const std::string& url, const std::string& log) {
+  const auto until = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < until) {
     try {
-      done = db::query_row(*open_db(url), "SELECT count(*) FROM rowshift_batches WHERE status = 'done'")[0].as_int();
-    } catch (const std::exception&) {  // the run has not created its checkpoint table yet
-      done = 0;
+      if (db::query_row(*open_db(url), "SELECT count(*) FROM rowshift_batches WHERE status = 'done'")[0].as_int() > 0) {
+        return true;
+      }
+    } catch (const std::exception&) {  // no checkpoint table yet
     }
-    if (done >= batches) break;
     std::this_thread::sleep_for(50ms);
   }
-  return done;
+  ::kill(pid, SIGKILL);
+  wait_process(pid);
+  ADD_FAILURE() << "no batch done after 60 s\n" << read_file(log);
+  return false;
 }
 
 class ProcessTest : public ::testing::Test {
@@ -107,7 +110,7 @@ TEST_F(ProcessTest, SigkillAtRandomPointsThenResumeLosesAndDuplicatesNothing) {
 
 TEST_F(ProcessTest, SigintStopsGracefullyAndResumes) {
   pid_t pid = start_process(cli({"run", "--max-rate", "60000"}), dir.file("run.log"));
-  wait_for_done_batches(url, 1, 60s);  // the copy is under way (whatever the build's start-up)
+  if (!run_under_way(pid, url, dir.file("run.log"))) return;
   std::this_thread::sleep_for(300ms);
   kill(pid, SIGINT);
   int code = wait_process(pid);
@@ -201,11 +204,7 @@ TEST_F(SqliteToPostgres, TerminatedConnectionsAreReopenedAndNothingIsLost) {
   // 40,000 rows/s: the copy lasts 2.5 s or more, so the cuts (1.8 s from the first
   // batch) land inside it.
   pid_t pid = start_process(cli({"run", "--max-rate", "40000", "--max-attempts", "10"}), dir.file("run.log"));
-  if (wait_for_done_batches(pg, 1, 60s) < 1) {
-    kill(pid, SIGKILL);
-    wait_process(pid);
-    FAIL() << "no batch done after 60 s\n" << read_file(dir.file("run.log"));
-  }
+  if (!run_under_way(pid, pg, dir.file("run.log"))) return;
   auto admin = open_db(pg);
   std::int64_t terminated = 0;
   for (int i = 0; i < 6; ++i) {
@@ -261,11 +260,7 @@ TEST_F(SqliteToPostgres, ServerRestartMidRunOpensBreakerAndFinishes) {
   // connection meets the outage, and they too must wait behind the breaker.
   pid_t pid = start_process(cli({"run", "--max-rate", "30000", "--workers", "8", "--breaker-cooldown", "0.5"}),
                             dir.file("run.log"));
-  if (wait_for_done_batches(pg, 1, 60s) < 1) {
-    kill(pid, SIGKILL);
-    wait_process(pid);
-    FAIL() << "no batch done after 60 s\n" << read_file(dir.file("run.log"));
-  }
+  if (!run_under_way(pid, pg, dir.file("run.log"))) return;
   // Crash the server (pg_ctl stop -m immediate), keep it down 3 s, start it again.
   auto restart = run_process({std::string(ROWSHIFT_SOURCE_DIR) + "/scripts/pg-test-cluster.sh", "restart", state, "3"});
   ASSERT_EQ(restart.exit_code, 0) << restart.err;
@@ -369,11 +364,7 @@ TEST(PostgresToPostgres, BinaryCopySurvivesCutConnectionsAndAKill) {
   // 20,000 rows/s: the copy lasts 5 s or more, so the cuts and the kill (1.8 s from the
   // first batch) land inside it.
   pid_t pid = start_process(cli({"run", "--max-rate", "20000", "--max-attempts", "10"}), dir.file("run.log"));
-  if (wait_for_done_batches(dst, 1, 60s) < 1) {
-    ::kill(pid, SIGKILL);
-    wait_process(pid);
-    FAIL() << "no batch done after 60 s\n" << read_file(dir.file("run.log"));
-  }
+  if (!run_under_way(pid, dst, dir.file("run.log"))) return;
   std::int64_t terminated = 0;
   for (int i = 0; i < 6; ++i) {
     std::this_thread::sleep_for(300ms);
