@@ -29,7 +29,6 @@ struct RawConnection : pqxx::largeobject {
   static PGconn* of(const pqxx::dbtransaction& t) { return raw_connection(t); }
 };
 
-
 bool transient_sqlstate(const std::string& s) {
   if (s.rfind("08", 0) == 0) return true;   // connection exceptions
   if (s.rfind("57P", 0) == 0) return true;  // admin shutdown, crash shutdown, cannot connect now
@@ -492,8 +491,6 @@ class PostgresDatabase final : public Database {
     });
   }
 
-  // Checks a libpq result and frees it; throws what libpqxx would have: broken_connection
-  // when the connection is gone, sql_error with the SQLSTATE otherwise.
   // One COPY ... FROM STDIN whose data is the parts, in order.
   void raw_copy_in(const std::string& cmd, std::initializer_list<std::string_view> parts) {
     raw_expect(PQexec(raw_, cmd.c_str()), PGRES_COPY_IN, cmd);
@@ -514,6 +511,8 @@ class PostgresDatabase final : public Database {
     raw_finish_copy(cmd);
   }
 
+  // Checks a libpq result and frees it; throws what libpqxx would have: broken_connection
+  // when the connection is gone, sql_error with the SQLSTATE otherwise.
   void raw_expect(PGresult* r, ExecStatusType want, const std::string& what) {
     if (r && PQresultStatus(r) == want) {
       PQclear(r);
