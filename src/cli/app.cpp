@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/number_flags.hpp"
 #include "cli/signals.hpp"
 #include "cli/views.hpp"
 #include "report/progress.hpp"
@@ -69,30 +70,30 @@ RunOptions options_from(const Flags& f) {
 
 void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--workers", f.workers, "parallel workers, one connection each (default 4)")
-      ->check(CLI::Range(1, 256));
+      ->check(cli::whole_number(1, 256));
   cmd->add_option("--batch-size", f.batch_size, "rows per batch when planning (default 1000)")
-      ->check(CLI::Range(1, 10000000));
+      ->check(cli::whole_number(1, 10000000));
   cmd->add_option("--max-attempts", f.max_attempts, "attempts per batch for transient errors (default 3)")
-      ->check(CLI::Range(1, 100));
+      ->check(cli::whole_number(1, 100));
   cmd->add_option("--backoff-cap-ms", f.backoff_cap_ms, "longest wait between attempts (default 5000)")
-      ->check(CLI::Range(0, 3600000));
+      ->check(cli::whole_number(0, 3600000));
   cmd->add_option("--max-rate", f.max_rate, "throttle to about this many rows/s (default: unthrottled)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::decimal(0));
   cmd->add_flag("--fail-fast", f.fail_fast, "stop scheduling batches at the first failed one");
   cmd->add_option("--on-bad-row", f.on_bad_row,
                   "fail: a row-level error fails its batch (default); quarantine: the bad rows go to rowshift_rejects, "
                   "the rest of the batch commits")
       ->check(CLI::IsMember({"fail", "quarantine"}));
   cmd->add_option("--max-rejects", f.max_rejects, "with quarantine: stop when more rows than this are rejected (1000)")
-      ->check(CLI::Range(0LL, 1000000000LL));
+      ->check(cli::whole_number(0, 1000000000));
   cmd->add_option("--breaker-threshold", f.breaker_threshold,
                   "consecutive transient failures that open a database's circuit breaker (default 5)")
-      ->check(CLI::Range(1, 1000));
+      ->check(cli::whole_number(1, 1000));
   cmd->add_option("--breaker-cooldown", f.breaker_cooldown, "seconds an open breaker waits before a probe (default 30)")
-      ->check(CLI::Range(0.01, 86400.0));
+      ->check(cli::decimal(0.01, 86400));
   cmd->add_option("--max-outage", f.max_outage,
                   "seconds a database may stay unreachable before the run stops, resumable (default 600)")
-      ->check(CLI::Range(0.1, 604800.0));
+      ->check(cli::decimal(0.1, 604800));
 }
 
 }  // namespace
@@ -117,7 +118,7 @@ int cli_main(int argc, char** argv) {
   status->add_flag("--json", f.json, "machine-readable output");
   auto* verify = app.add_subcommand("verify", "compare source and target per batch range");
   verify->add_option("name", f.name, "the migration to verify")->required();
-  verify->add_option("--workers", f.workers, "parallel readers (default 4)")->check(CLI::Range(1, 256));
+  verify->add_option("--workers", f.workers, "parallel readers (default 4)")->check(cli::whole_number(1, 256));
   auto* retry = app.add_subcommand("retry", "put failed batches back to pending and run them");
   retry->add_option("name", f.name, "the migration")->required();
   add_run_flags(retry, f);
