@@ -37,12 +37,24 @@ bool transient_sqlstate(const std::string& s) {
 
 // The server's message (ERROR, DETAIL, CONTEXT lines, and row data that may hold line
 // breaks of its own) joined into one line: it ends up in a checkpoint row and in `status`.
-std::string on_one_line(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (char& c : s) {
-    if (c == '\n' || c == '\r') c = ' ';
+// A break and the indent after it ("...refused\n\tIs the server running") become one
+// space; spaces alone are kept, they may be the data's.
+std::string on_one_line(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t j = s.find_first_not_of(" \t\r\n", i);
+    if (j == std::string::npos) break;  // trailing white space goes
+    if (j > i) {
+      std::string_view run(s.data() + i, j - i);
+      bool breaks = run.find_first_of("\t\r\n") != std::string_view::npos;
+      if (!out.empty()) out += breaks ? std::string_view(" ") : run;
+    }
+    std::size_t k = s.find_first_of(" \t\r\n", j);
+    if (k == std::string::npos) k = s.size();
+    out.append(s, j, k - j);
+    i = k;
   }
-  return s;
+  return out;
 }
 
 class PostgresDatabase final : public Database {
@@ -307,6 +319,10 @@ class PostgresDatabase final : public Database {
       prepared_.clear();
       stages_.clear();
       broken_ = false;
+    } catch (const pqxx::broken_connection& e) {
+      // Not "connection lost": there was none yet (refused, unknown host, timed out).
+      conn_.reset();
+      throw Error(ErrorKind::transient, "postgresql: cannot connect: " + on_one_line(e.what()));
     } catch (...) {
       conn_.reset();
       rethrow_classified();

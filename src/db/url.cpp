@@ -5,6 +5,7 @@
 #include <vector>
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
 
 #include "rowshift/error.hpp"
 
@@ -220,6 +221,24 @@ DbUrl parse_keywords(std::string_view text, std::string_view shown) {
 std::string DbUrl::param(const std::string& key, const std::string& fallback) const {
   auto it = params.find(key);
   return it == params.end() ? fallback : it->second;
+}
+
+std::string DbUrl::libpq_conninfo() const {
+  // libpq's own defaults: no connect timeout, and the kernel's keepalive idle time (2 h).
+  static constexpr std::pair<const char*, const char*> kNetworkLimits[] = {
+      {"connect_timeout", "10"},  // seconds for the whole connection start-up
+      {"keepalives_idle", "30"},  // a silent peer is probed after 30 s...
+      {"keepalives_interval", "10"},
+      {"keepalives_count", "3"},  // ...and given up on 30 s later
+  };
+  std::string conninfo = original;
+  for (const auto& [key, value] : kNetworkLimits) {
+    if (params.count(key)) continue;
+    if (std::string_view(key) == "connect_timeout" && std::getenv("PGCONNECT_TIMEOUT")) continue;
+    if (keyword_form) conninfo += std::string(" ") + key + "=" + value;
+    else conninfo += std::string(conninfo.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
+  }
+  return conninfo;
 }
 
 std::string DbUrl::redacted() const { return mask_password(original); }

@@ -29,8 +29,12 @@ struct DbUrl {
   // A normalised identity: two URLs with equal identity name the same database.
   std::string identity() const;
   std::string param(const std::string& key, const std::string& fallback = {}) const;
-  // What libpq is given: the text as the user wrote it (libpq reads PG* itself).
-  std::string libpq_conninfo() const { return original; }
+  // What libpq is given: the text as the user wrote it (libpq reads PG* itself), plus
+  // network time limits the user did not set (connect_timeout unless PGCONNECT_TIMEOUT
+  // is set, and TCP keepalives): a server that accepts and never answers, or a network
+  // that drops packets, then fails the connection (a transient error, the breaker's
+  // business) instead of holding a worker, and the run, forever.
+  std::string libpq_conninfo() const;
 };
 
 // Throws rowshift::Error (config) naming the URL (redacted) and what is wrong.

@@ -76,6 +76,7 @@ TEST_P(CliErrors, OneLineExitCodeAndNothingWritten) {
   EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
   EXPECT_NE(r.err.find(c.fragment), std::string::npos) << "stderr: " << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+  EXPECT_EQ(r.err.find('\t'), std::string::npos) << "libpq's indented second line, joined: " << r.err;
   EXPECT_EQ(r.err.rfind("rowshift: error: ", 0), 0u) << r.err;
   EXPECT_TRUE(snapshot(db) == before) << "database file changed";
   if (!c.forbidden.empty()) {

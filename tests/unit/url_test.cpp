@@ -101,6 +101,24 @@ TEST(Url, LibpqKeywordForm) {
   EXPECT_THROW(parse_url("host='unterminated"), Error);
 }
 
+TEST(Url, LibpqGetsNetworkTimeLimitsTheUserDidNotSet) {
+  unsetenv("PGCONNECT_TIMEOUT");
+  const std::string limits = "connect_timeout=10&keepalives_idle=30&keepalives_interval=10&keepalives_count=3";
+  EXPECT_EQ(parse_url("postgresql://u:pw@h/shop").libpq_conninfo(), "postgresql://u:pw@h/shop?" + limits);
+  EXPECT_EQ(parse_url("postgres://h/shop?sslmode=disable").libpq_conninfo(),
+            "postgres://h/shop?sslmode=disable&" + limits);
+  EXPECT_EQ(parse_url("postgresql://h/shop?connect_timeout=3&keepalives_count=9").libpq_conninfo(),
+            "postgresql://h/shop?connect_timeout=3&keepalives_count=9&keepalives_idle=30&keepalives_interval=10");
+  EXPECT_EQ(parse_url("host=/tmp dbname='my db'").libpq_conninfo(),
+            "host=/tmp dbname='my db' connect_timeout=10 keepalives_idle=30 keepalives_interval=10 keepalives_count=3");
+  EXPECT_EQ(parse_url("host=/tmp connect_timeout=0").libpq_conninfo(),
+            "host=/tmp connect_timeout=0 keepalives_idle=30 keepalives_interval=10 keepalives_count=3");
+  setenv("PGCONNECT_TIMEOUT", "4", 1);  // libpq reads it when the URL has no connect_timeout
+  EXPECT_EQ(parse_url("postgresql://h/shop").libpq_conninfo(),
+            "postgresql://h/shop?keepalives_idle=30&keepalives_interval=10&keepalives_count=3");
+  unsetenv("PGCONNECT_TIMEOUT");
+}
+
 TEST(Url, EnvironmentFillsMissingParts) {
   setenv("PGHOST", "/run/pg", 1);
   setenv("PGPORT", "6000", 1);
