@@ -24,8 +24,8 @@ CLI::Validator whole_number(long long lo, long long hi) {
         long long v = 0;
         const char* end = text.data() + text.size();
         auto [stop, ec] = std::from_chars(text.data(), end, v);
-        // Digits too many for a long long still make a whole number, just not one in range.
         if (stop != end) return "'" + text + "' is not a whole number";
+        // Digits too many for a long long still make a whole number, just not one in range.
         if (ec == std::errc::result_out_of_range) return text + " is out of range (" + range + ")";
         if (ec != std::errc()) return "'" + text + "' is not a whole number";
         if (v < lo || v > hi) return text + " is out of range (" + range + ")";
