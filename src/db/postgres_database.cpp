@@ -322,7 +322,12 @@ class PostgresDatabase final : public Database {
     } catch (const pqxx::broken_connection& e) {
       // Not "connection lost": there was none yet (refused, unknown host, timed out).
       conn_.reset();
-      throw Error(ErrorKind::transient, "postgresql: cannot connect: " + on_one_line(e.what()));
+      std::string msg = on_one_line(e.what());
+      if (msg.find("timeout expired") != std::string::npos && url_.uses_default_connect_timeout()) {
+        msg += " (after rowshift's default connect_timeout of " + std::to_string(kDefaultConnectTimeoutSeconds) +
+               " s; a connect_timeout in the URL changes it)";
+      }
+      throw Error(ErrorKind::transient, "postgresql: cannot connect: " + msg);
     } catch (...) {
       conn_.reset();
       rethrow_classified();

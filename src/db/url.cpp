@@ -223,20 +223,23 @@ std::string DbUrl::param(const std::string& key, const std::string& fallback) co
   return it == params.end() ? fallback : it->second;
 }
 
+bool DbUrl::uses_default_connect_timeout() const {
+  return !params.count("connect_timeout") && !std::getenv("PGCONNECT_TIMEOUT");
+}
+
 std::string DbUrl::libpq_conninfo() const {
   // libpq's own defaults: no connect timeout, and the kernel's keepalive idle time (2 h).
-  static constexpr std::pair<const char*, const char*> kNetworkLimits[] = {
-      {"connect_timeout", "10"},  // seconds for the whole connection start-up
+  const std::pair<std::string, std::string> limits[] = {
+      {"connect_timeout", std::to_string(kDefaultConnectTimeoutSeconds)},  // the whole start-up
       {"keepalives_idle", "30"},  // a silent peer is probed after 30 s...
       {"keepalives_interval", "10"},
       {"keepalives_count", "3"},  // ...and given up on 30 s later
   };
   std::string conninfo = original;
-  for (const auto& [key, value] : kNetworkLimits) {
-    if (params.count(key)) continue;
-    if (std::string_view(key) == "connect_timeout" && std::getenv("PGCONNECT_TIMEOUT")) continue;
-    if (keyword_form) conninfo += std::string(" ") + key + "=" + value;
-    else conninfo += std::string(conninfo.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
+  for (const auto& [key, value] : limits) {
+    if (key == "connect_timeout" ? !uses_default_connect_timeout() : params.count(key) > 0) continue;
+    if (keyword_form) conninfo += " " + key + "=" + value;
+    else conninfo += (conninfo.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
   }
   return conninfo;
 }

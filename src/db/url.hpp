@@ -12,6 +12,9 @@ namespace rowshift::db {
 
 enum class Scheme { sqlite, postgresql };
 
+// Seconds a PostgreSQL connection may take to start when the user set no limit.
+inline constexpr int kDefaultConnectTimeoutSeconds = 10;
+
 struct DbUrl {
   Scheme scheme = Scheme::sqlite;
   std::string original;
@@ -35,6 +38,8 @@ struct DbUrl {
   // that drops packets, then fails the connection (a transient error, the breaker's
   // business) instead of holding a worker, and the run, forever.
   std::string libpq_conninfo() const;
+  // Whether libpq_conninfo() brings its own connect_timeout (the user gave none).
+  bool uses_default_connect_timeout() const;
 };
 
 // Throws rowshift::Error (config) naming the URL (redacted) and what is wrong.
