@@ -89,6 +89,13 @@ TEST_P(CliErrors, OneLineExitCodeAndNothingWritten) {
   }
 }
 
+// A bad value for one of `run`'s flags: exit 2 and the flag's own message.
+Case bad_run_flag(std::string title, std::vector<std::string> flag, std::string message) {
+  std::vector<std::string> args = {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"};
+  args.insert(args.end(), flag.begin(), flag.end());
+  return Case{std::move(title), std::move(args), 2, std::move(message)};
+}
+
 const std::string kCopyHead = "-- rowshift:kind copy\n-- rowshift:to orders_v2\n";
 
 INSTANTIATE_TEST_SUITE_P(
@@ -101,12 +108,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"not_a_database", {"--db", "sqlite:{dir}/text.db", "--migrations", "{mig}", "run"}, 3, "cannot open database"},
         Case{"unknown_scheme", {"--db", "mysql://u:hunter2@h/d", "--migrations", "{mig}", "run"}, 3, "unknown scheme"},
         Case{"missing_migrations_dir", {"--db", "sqlite:{db}", "--migrations", "{dir}/nowhere", "run"}, 3, "does not exist"},
-        Case{"zero_batch_size", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--batch-size", "0"}, 2,
-             "--batch-size: 0 is out of range (1 to 10000000)"},
-        Case{"negative_batch_size", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--batch-size=-5"}, 2,
-             "--batch-size: -5 is out of range (1 to 10000000)"},
-        Case{"zero_workers", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--workers", "0"}, 2,
-             "--workers: 0 is out of range (1 to 256)"},
+        bad_run_flag("zero_batch_size", {"--batch-size", "0"}, "--batch-size: 0 is out of range (1 to 10000000)"),
+        bad_run_flag("negative_batch_size", {"--batch-size=-5"}, "--batch-size: -5 is out of range (1 to 10000000)"),
+        bad_run_flag("zero_workers", {"--workers", "0"}, "--workers: 0 is out of range (1 to 256)"),
         Case{"reset_without_yes", {"--db", "sqlite:{db}", "--migrations", "{mig}", "reset", "0002_copy_orders"}, 2, "--yes"},
         Case{"unknown_migration", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "0009_nope"}, 3, "no migration named '0009_nope'"},
         Case{"missing_source_table",
@@ -130,22 +134,15 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"missing_directory_in_path", {"--db", "sqlite:{dir}/no/such/x.db?mode=rwc", "--migrations", "{mig}", "run"},
              3, "cannot open database"},
         Case{"read_only_database", {"--db", "sqlite:{db}?mode=ro", "--migrations", "{mig}", "run"}, 3, "is read-only"},
-        Case{"zero_attempts", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--max-attempts", "0"}, 2,
-             "--max-attempts: 0 is out of range (1 to 100)"},
-        Case{"absurd_workers", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--workers", "100000"}, 2,
-             "--workers: 100000 is out of range (1 to 256)"},
-        Case{"negative_rate", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--max-rate=-1"}, 2,
-             "--max-rate: -1 is out of range (0 or more)"},
-        Case{"zero_cooldown", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--breaker-cooldown", "0"}, 2,
-             "--breaker-cooldown: 0 is out of range (0.01 to 86400)"},
-        Case{"workers_not_a_number", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--workers", "2x"}, 2,
-             "--workers: '2x' is not a whole number"},
-        Case{"fractional_attempts", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--max-attempts", "1.5"}, 2,
-             "--max-attempts: '1.5' is not a whole number"},
-        Case{"rate_not_a_number", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--max-rate", "abc"}, 2,
-             "--max-rate: 'abc' is not a number"},
-        Case{"infinite_outage", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run", "--max-outage", "inf"}, 2,
-             "--max-outage: 'inf' is not a number"},
+        bad_run_flag("zero_attempts", {"--max-attempts", "0"}, "--max-attempts: 0 is out of range (1 to 100)"),
+        bad_run_flag("absurd_workers", {"--workers", "100000"}, "--workers: 100000 is out of range (1 to 256)"),
+        bad_run_flag("negative_rate", {"--max-rate=-1"}, "--max-rate: -1 is out of range (0 or more)"),
+        bad_run_flag("zero_cooldown", {"--breaker-cooldown", "0"},
+                     "--breaker-cooldown: 0 is out of range (0.01 to 86400)"),
+        bad_run_flag("workers_not_a_number", {"--workers", "2x"}, "--workers: '2x' is not a whole number"),
+        bad_run_flag("fractional_attempts", {"--max-attempts", "1.5"}, "--max-attempts: '1.5' is not a whole number"),
+        bad_run_flag("rate_not_a_number", {"--max-rate", "abc"}, "--max-rate: 'abc' is not a number"),
+        bad_run_flag("infinite_outage", {"--max-outage", "inf"}, "--max-outage: 'inf' is not a number"),
         Case{"verify_workers_not_a_number",
              {"--db", "sqlite:{db}", "--migrations", "{mig}", "verify", "0002_copy_orders", "--workers", "four"}, 2,
              "--workers: 'four' is not a whole number"},
