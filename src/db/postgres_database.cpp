@@ -78,6 +78,8 @@ class PostgresDatabase final : public Database {
   const DbUrl& url() const override { return url_; }
 
   void execute_script(const std::string& sql) override {
+    // libpq sends C strings: a NUL byte would end the script there, silently.
+    if (sql.find('\0') != std::string::npos) throw Error(ErrorKind::config, "SQL text holds a NUL byte");
     run([&](pqxx::transaction_base& t) {
       t.exec(begin_pending_ ? "BEGIN; " + sql : sql);
       begin_pending_ = false;

@@ -15,6 +15,7 @@
 #include "db/copy_binary.hpp"
 #include "db/copy_text.hpp"
 #include "db/sql.hpp"
+#include "db/sql_lexer.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift::db {
@@ -118,6 +119,8 @@ class SqliteDatabase final : public Database {
   const DbUrl& url() const override { return url_; }
 
   void execute_script(const std::string& sql) override {
+    // sqlite3_exec stops at a NUL byte: what follows would silently not run.
+    if (sql.find('\0') != std::string::npos) throw Error(ErrorKind::config, "SQL text holds a NUL byte");
     char* err = nullptr;
     int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {
@@ -378,9 +381,17 @@ class SqliteDatabase final : public Database {
       return it->second;
     }
     sqlite3_stmt* st = nullptr;
+    const char* tail = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st,
-                                nullptr);
+                                &tail);
     if (rc != SQLITE_OK) fail(rc, sqlite3_errmsg(db_));
+    // sqlite3_prepare compiles the first statement and ignores the rest: a second one
+    // would silently not run (PostgreSQL refuses such a statement itself).
+    if (tail && has_code(std::string_view(tail, static_cast<std::size_t>(sql.c_str() + sql.size() - tail)))) {
+      sqlite3_finalize(st);
+      throw Error(ErrorKind::permanent, "sqlite: more than one statement where one is expected: " +
+                                            std::string(sql.substr(0, 120)));
+    }
     cache_.emplace(sql, st);
     return st;
   }
@@ -397,12 +408,18 @@ class SqliteDatabase final : public Database {
       if (v.is_null()) rc = sqlite3_bind_null(st, i + 1);
       else if (v.is_int()) rc = sqlite3_bind_int64(st, i + 1, v.as_int());
       else if (v.is_double()) rc = sqlite3_bind_double(st, i + 1, v.as_double());
+      // SQLITE_TRANSIENT: SQLite copies the value. A caller may change the Values it
+      // passed while the statement still steps (the planner's next page key is the
+      // last row read), and a static binding would then compare against moving bytes.
       else if (v.is_text()) {
         const auto& s = v.as_text();
-        rc = sqlite3_bind_text64(st, i + 1, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+        rc = sqlite3_bind_text64(st, i + 1, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
       } else {
+        // An empty vector's data() may be null, which SQLite binds as NULL: an empty
+        // blob must stay an empty blob.
         const auto& b = v.as_blob().bytes;
-        rc = sqlite3_bind_blob64(st, i + 1, b.data(), b.size(), SQLITE_STATIC);
+        rc = b.empty() ? sqlite3_bind_zeroblob(st, i + 1, 0)
+                       : sqlite3_bind_blob64(st, i + 1, b.data(), b.size(), SQLITE_TRANSIENT);
       }
       if (rc != SQLITE_OK) fail(rc, sqlite3_errmsg(db_));
     }

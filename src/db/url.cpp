@@ -263,7 +263,21 @@ std::string DbUrl::identity() const {
   std::string h = host.empty() ? env("PGHOST", "/var/run/postgresql") : host;
   std::string p = port ? std::to_string(port) : env("PGPORT", "5432");
   std::string d = dbname.empty() ? env("PGDATABASE", u) : dbname;
-  return "postgresql://" + u + "@" + h + ":" + p + "/" + d;
+  // Every other parameter may change what the session sees (options=-csearch_path=...
+  // reads another schema's tables, service= names a whole other connection), so two
+  // URLs are the same database only when those are equal too. Only the parameters
+  // that cannot change what a statement reads are left out.
+  static const char* const kHarmless[] = {"connect_timeout", "keepalives",       "keepalives_idle",
+                                          "keepalives_interval", "keepalives_count", "application_name",
+                                          "fallback_application_name", "sslmode", "tcp_user_timeout",
+                                          "password", "passfile"};  // and never in a printable string
+  std::string rest;
+  for (const auto& [key, value] : params) {  // std::map: in key order
+    bool harmless = false;
+    for (const char* h : kHarmless) harmless = harmless || key == h;
+    if (!harmless) rest += (rest.empty() ? "?" : "&") + key + "=" + value;
+  }
+  return "postgresql://" + u + "@" + h + ":" + p + "/" + d + rest;
 }
 
 DbUrl parse_url(std::string_view text) {

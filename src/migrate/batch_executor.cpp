@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "db/sql.hpp"
+#include "db/sql_lexer.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift::migrate {
@@ -99,14 +100,14 @@ std::int64_t update_batch(const MigrationDef& def, const plan::KeyRange& r, cons
   Values params;
   const std::string token = "{{batch}}";
   std::size_t pos = 0;
-  for (;;) {
-    auto at = def.sql.find(token, pos);
-    sql += def.sql.substr(pos, at == std::string::npos ? std::string::npos : at - pos);
-    if (at == std::string::npos) break;
+  // Only the markers in code: one inside a string literal or a comment is the user's text.
+  for (std::size_t at : db::find_in_code(def.sql, token)) {
+    sql += def.sql.substr(pos, at - pos);
     sql += pred;
     for (const auto& v : r.params()) params.push_back(v);
     pos = at + token.size();
   }
+  sql += def.sql.substr(pos);
   return c.target->execute(sql, params);
 }
 

@@ -1,11 +1,13 @@
 #include "migrate/loader.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "db/sql_lexer.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift::migrate {
@@ -29,6 +31,40 @@ std::vector<std::string> split_list(const std::string& s) {
     if (!t.empty()) out.push_back(t);
   }
   return out;
+}
+
+// The offset of the first byte that makes `text` not valid UTF-8 (a NUL counts as
+// invalid: a database would end the statement there), or npos.
+std::size_t first_bad_byte(const std::string& text, std::string& why) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c == 0) {
+      why = "a NUL byte";
+      return i;
+    }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+    if (c >= 0xF5) len = 0;
+    bool ok = len > 0 && i + len <= n;
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
+    if (ok && len == 3) {  // no overlong forms, no UTF-16 surrogates
+      ok = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
+    }
+    if (ok && len == 4) ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90);
+    if (!ok) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      why = std::string("byte ") + hex + ", which is not valid UTF-8 (save the file as UTF-8)";
+      return i;
+    }
+    i += len;
+  }
+  return std::string::npos;
 }
 
 struct Line {
@@ -104,8 +140,9 @@ class FileParser {
       case MigrationKind::update:
         def.sql = trim(text);
         while (!def.sql.empty() && def.sql.back() == ';') def.sql = trim(def.sql.substr(0, def.sql.size() - 1));
-        if (def.sql.find("{{batch}}") == std::string::npos)
-          fail(body.empty() ? 1 : body.front().number, "update statement must contain {{batch}} (the key range of each batch)");
+        if (db::find_in_code(def.sql, "{{batch}}").empty())
+          fail(body.empty() ? 1 : body.front().number,
+               "update statement must contain {{batch}} (the key range of each batch) outside quotes and comments");
         break;
       case MigrationKind::copy:
         def.columns = mapping(body);
@@ -210,6 +247,12 @@ class FileParser {
 }  // namespace
 
 MigrationDef parse_migration_file(const std::string& text, const std::string& name, const std::string& origin) {
+  std::string why;
+  if (auto at = first_bad_byte(text, why); at != std::string::npos) {
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    throw Error(ErrorKind::config, origin + ":" + std::to_string(line) + ": " + why + " at byte offset " +
+                                       std::to_string(at) + "; migration files are UTF-8 text");
+  }
   return FileParser(text, name, origin).parse();
 }
 
@@ -220,6 +263,9 @@ std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir) {
   }
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    // Hidden files (editor swap files, macOS "._x.sql" resource forks) are never migrations.
+    const std::string file = entry.path().filename().string();
+    if (!file.empty() && file[0] == '.') continue;
     if (entry.is_regular_file() && entry.path().extension() == ".sql") files.push_back(entry.path());
   }
   if (ec) throw Error(ErrorKind::config, "cannot list '" + dir.string() + "': " + ec.message());
@@ -248,7 +294,13 @@ void check_definition(const MigrationDef& d) {
     case MigrationKind::update:
       if (d.source_table.empty()) bad("update migration needs the table it updates (rowshift:table)");
       if (d.key.empty()) bad("update migration needs a key (rowshift:key)");
-      if (d.sql.find("{{batch}}") == std::string::npos) bad("update statement must contain {{batch}}");
+      if (db::find_in_code(d.sql, "{{batch}}").empty()) {
+        bad("update statement must contain {{batch}} (the key range of each batch) outside quotes and comments");
+      }
+      if (auto n = db::split_statements(d.sql).size(); n > 1) {
+        bad("update body has " + std::to_string(n) +
+            " statements; a batch runs exactly one (write one update migration per statement)");
+      }
       return;
     case MigrationKind::copy:
     case MigrationKind::transform:

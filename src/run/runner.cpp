@@ -125,6 +125,11 @@ void Runner::Impl::check_renames(const std::vector<const MigrationDef*>& selecte
 
 void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
   if (def.kind == MigrationKind::schema) return;
+  if (def.kind != MigrationKind::update && source_is_target(def) && def.source_table == def.target_table) {
+    // Each batch would insert the rows it reads into the table it reads them from.
+    throw Error(ErrorKind::config, "migration " + def.name + ": copies table \"" + def.source_table +
+                                       "\" into itself; to change rows in place, write an update migration");
+  }
   // Each table with the columns the migration needs in it.
   struct Need {
     db::Database* db;
@@ -167,7 +172,9 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
       }
     }
   }
-  if (!store_is_target && !target->has_unique_key(def.target_table, def.effective_target_key())) {
+  // An update changes rows in place and writes no upserts: it needs no target key.
+  if (!store_is_target && def.kind != MigrationKind::update &&
+      !target->has_unique_key(def.target_table, def.effective_target_key())) {
     std::string key;
     for (const auto& k : def.effective_target_key()) key += (key.empty() ? "" : ", ") + k;
     throw Error(ErrorKind::config, "migration " + def.name + ": target table \"" + def.target_table +

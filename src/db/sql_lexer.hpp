@@ -1,0 +1,32 @@
+// A lexical view of SQL text: which characters are code and which are inside string
+// literals, quoted identifiers, dollar quotes or comments. It knows both dialects'
+// quoting (SQLite and PostgreSQL: '..', "..", E'..' escapes, $tag$..$tag$, -- and
+// nested /* */ comments), not their grammars: enough to find the statements of a
+// script, the placeholders and the {{batch}} markers that are really in the code.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rowshift::db {
+
+enum class SqlSpan { code, string, identifier, dollar_quoted, comment };
+
+// Calls fn for each maximal run of one kind, in order; the runs cover the text. An
+// unterminated quote or comment runs to the end of the text.
+void scan_sql(std::string_view sql, const std::function<void(SqlSpan kind, std::string_view text)>& fn);
+
+// The statements of a script: split at top-level semicolons, each trimmed, without its
+// semicolon; statements that are only white space and comments are left out.
+std::vector<std::string> split_statements(std::string_view sql);
+
+// Whether the text holds anything but white space and comments.
+bool has_code(std::string_view sql);
+
+// The offsets of `token` where it stands in code (not in a literal or a comment).
+std::vector<std::size_t> find_in_code(std::string_view sql, std::string_view token);
+
+}  // namespace rowshift::db
