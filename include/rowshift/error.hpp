@@ -11,8 +11,10 @@ namespace rowshift {
 //  permanent  — retrying cannot help (constraint, syntax, type); fails one batch;
 //  config     — the user's input is wrong (bad URL, flag, migration file, missing table);
 //               nothing has been written;
-//  cancelled  — the run was asked to stop.
-enum class ErrorKind { transient, permanent, config, cancelled };
+//  cancelled  — the run was asked to stop;
+//  conflict   — another process changed the checkpoint store under this one (a `reset`
+//               during a run); what was written is kept, nothing is marked done.
+enum class ErrorKind { transient, permanent, config, cancelled, conflict };
 
 class Error : public std::runtime_error {
  public:
@@ -40,6 +42,7 @@ enum class ExitCode : int {
   batches_failed = 4,   // the run finished but some batches failed (see `rowshift status`)
   verify_mismatch = 5,  // `verify` found ranges where source and target differ
   rows_rejected = 6,    // the run finished, but rows were quarantined (`rowshift rejects NAME`)
+  store_changed = 7,    // another process changed this run's checkpoint rows (e.g. a reset)
   interrupted = 75,     // stopped by SIGINT/SIGTERM or --max-outage; run again to resume
 };
 

@@ -60,7 +60,11 @@ struct RunOptions {
   bool quarantine_bad_rows = false;
   std::int64_t max_rejects = 1000;
   double max_rows_per_second = 0;            // 0 = unthrottled; this runner's writes only
-  std::chrono::seconds lease{600};           // a running batch older than this is re-taken
+  // A claimed batch stays this runner's for `lease` after its last heartbeat (the
+  // coordinator renews its claims every lease/3, at most every 10 s); a runner silent
+  // for longer (paused, frozen, cut off) is taken over, and the target refuses its
+  // writes when it wakes (fencing, docs/architecture.md).
+  std::chrono::seconds lease{120};
 
   // Circuit breaker, one per database endpoint: opens after this many consecutive
   // transient failures, lets one probe through after the cool-down; an outage longer

@@ -125,6 +125,14 @@ const char* const kSchemaSteps[] = {
     // (PostgreSQL same-database copy: 2.9 s instead of 3.7 s). The primary key serves
     // the status queries, which read one migration's batch rows in order.
     "DROP INDEX IF EXISTS rowshift_batches_by_status;",
+    // 4 -> 5: fencing and liveness. Each claim raises the batch's epoch (the fencing
+    // token the target checks, checkpoint/fence.hpp) and a runner renews its claims'
+    // leases while it lives (heartbeat_at); rowshift_runners says which runners hold a
+    // migration, so that `reset` can refuse while one does.
+    "ALTER TABLE rowshift_batches ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE rowshift_batches ADD COLUMN heartbeat_at TEXT;"
+    "CREATE TABLE IF NOT EXISTS rowshift_runners (owner TEXT PRIMARY KEY, migration TEXT NOT NULL,"
+    " started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, lease_until BIGINT NOT NULL);",
 };
 static_assert(sizeof(kSchemaSteps) / sizeof(kSchemaSteps[0]) == kSchemaVersion);
 
@@ -153,6 +161,7 @@ void CheckpointStore::ensure_schema() {
   check_version();
   if (version() == kSchemaVersion) return;
   db::Transaction tx(db_);
+  db_.lock_setup();  // two runners upgrading together: the second finds it done
   ensure_schema_in_transaction();
   tx.commit();
 }
@@ -316,23 +325,77 @@ std::int64_t CheckpointStore::release_dead(const std::string& name, const std::s
   return static_cast<std::int64_t>(running.size());
 }
 
-bool CheckpointStore::claim(const std::string& name, std::int64_t number, const std::string& owner,
-                            int lease_seconds) {
+std::int64_t new_epoch_floor() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::int64_t> CheckpointStore::claim(const std::string& name, std::int64_t number,
+                                                   const std::string& owner, int lease_seconds) {
   std::int64_t now = now_epoch();
+  // The epoch only grows: one more than the last claim's, and at least the claimer's
+  // clock in microseconds, so that a claim after `reset` (or in a new store) still
+  // outranks every claim made before it (checkpoint/fence.hpp).
+  const std::string epoch = "CASE WHEN epoch + 1 > ? THEN epoch + 1 ELSE ? END";
   const std::string sql =
       "UPDATE rowshift_batches SET status = 'running', owner = ?, lease_until = ?, attempts = attempts + 1,"
-      " started_at = ? WHERE migration = ? AND batch_no = ? AND (status = 'pending' OR"
+      " started_at = ?, heartbeat_at = ?, epoch = " + epoch +
+      " WHERE migration = ? AND batch_no = ? AND (status = 'pending' OR"
       " (status = 'running' AND (owner = ? OR lease_until < ?)))";
-  if (db_.dialect() == db::Dialect::postgresql) {
-    // A batch that another runner is writing at this moment (its claim is a row lock
-    // held by that runner's transaction) is skipped at once rather than waited for:
-    // waiting would only find it done, and would keep the two runners in lockstep,
-    // the second one queueing behind every batch of the first.
-    return db_.execute(sql + " AND batch_no IN (SELECT batch_no FROM rowshift_batches WHERE migration = ?"
-                             " AND batch_no = ? FOR UPDATE SKIP LOCKED)",
-                       {owner, now + lease_seconds, now_utc(), name, number, owner, now, name, number}) == 1;
-  }
-  return db_.execute(sql, {owner, now + lease_seconds, now_utc(), name, number, owner, now}) == 1;
+  const std::int64_t clock = new_epoch_floor();
+  const std::string at = now_utc();
+  const bool pg = db_.dialect() == db::Dialect::postgresql;
+  // PostgreSQL: a batch that another runner is writing at this moment (its claim is a
+  // row lock held by that runner's transaction) is skipped at once rather than waited
+  // for: waiting would only find it done, and would keep the two runners in lockstep,
+  // the second one queueing behind every batch of the first.
+  const std::string skip_locked = pg ? " AND batch_no IN (SELECT batch_no FROM rowshift_batches WHERE migration = ?"
+                                       " AND batch_no = ? FOR UPDATE SKIP LOCKED)"
+                                     : "";
+  Values params = pg ? Values{owner, now + lease_seconds, at, at, clock, clock, name, number, owner, now, name, number}
+                     : Values{owner, now + lease_seconds, at, at, clock, clock, name, number, owner, now};
+  Values got = db::query_row(db_, sql + skip_locked + " RETURNING epoch", params);
+  if (got.empty()) return std::nullopt;
+  return got[0].as_int();
+}
+
+std::int64_t CheckpointStore::renew_leases(const std::string& owner, int lease_seconds) {
+  return db_.execute("UPDATE rowshift_batches SET lease_until = ?, heartbeat_at = ? WHERE owner = ? AND"
+                     " status = 'running'",
+                     {now_epoch() + lease_seconds, now_utc(), owner});
+}
+
+void CheckpointStore::register_runner(const std::string& owner, const std::string& migration, int lease_seconds) {
+  db_.execute("DELETE FROM rowshift_runners WHERE owner = ?", {owner});
+  db_.execute("INSERT INTO rowshift_runners (owner, migration, started_at, heartbeat_at, lease_until)"
+              " VALUES (?, ?, ?, ?, ?)",
+              {owner, migration, now_utc(), now_utc(), now_epoch() + lease_seconds});
+}
+
+void CheckpointStore::heartbeat_runner(const std::string& owner, int lease_seconds) {
+  db_.execute("UPDATE rowshift_runners SET heartbeat_at = ?, lease_until = ? WHERE owner = ?",
+              {now_utc(), now_epoch() + lease_seconds, owner});
+}
+
+void CheckpointStore::unregister_runner(const std::string& owner) {
+  db_.execute("DELETE FROM rowshift_runners WHERE owner = ?", {owner});
+}
+
+std::vector<RunnerRecord> CheckpointStore::live_runners(const std::string& migration, const std::string& self) {
+  std::vector<RunnerRecord> out;
+  if (version() < 5) return out;
+  db_.query("SELECT owner, started_at, heartbeat_at, lease_until FROM rowshift_runners WHERE migration = ?"
+            " ORDER BY owner",
+            {migration}, [&](Values& r) {
+              RunnerRecord x;
+              x.owner = r[0].as_text();
+              x.started_at = text_or_empty(r[1]);
+              x.heartbeat_at = text_or_empty(r[2]);
+              x.lease_until = int_or_zero(r[3]);
+              if (x.lease_until >= now_epoch() && !owner_is_gone(x.owner, self)) out.push_back(std::move(x));
+              return true;
+            });
+  return out;
 }
 
 namespace {
@@ -419,6 +482,7 @@ std::int64_t CheckpointStore::retry_failed(const std::string& name) {
 
 bool CheckpointStore::reset(const std::string& name) {
   db_.execute("DELETE FROM rowshift_batches WHERE migration = ?", {name});
+  if (version() >= 5) db_.execute("DELETE FROM rowshift_runners WHERE migration = ?", {name});
   if (version() >= 3) db_.execute("DELETE FROM rowshift_rejects WHERE migration = ?", {name});
   return db_.execute("DELETE FROM rowshift_migrations WHERE name = ?", {name}) > 0;
 }

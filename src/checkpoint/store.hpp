@@ -28,7 +28,7 @@
 
 namespace rowshift::checkpoint {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct MigrationRecord {
   std::string name, kind, checksum, status;
@@ -55,6 +55,12 @@ struct RejectRecord {
   std::int64_t batch = 0;
   plan::KeyRange range;  // the one-row range to replay
   std::string error, row_json, at;
+};
+
+// A runner working on a migration, as it registered itself (rowshift_runners).
+struct RunnerRecord {
+  std::string owner, started_at, heartbeat_at;
+  std::int64_t lease_until = 0;  // seconds since 1970; renewed by its heartbeat
 };
 
 struct BatchCounts {
@@ -109,8 +115,22 @@ class CheckpointStore {
   std::int64_t release_dead(const std::string& name, const std::string& self);
 
   // Claims batch `number` for owner: pending, or running but owned by owner or expired.
-  // Increments attempts. Returns false when another runner holds it or it is finished.
-  bool claim(const std::string& name, std::int64_t number, const std::string& owner, int lease_seconds);
+  // Increments attempts and raises the batch's epoch, the fencing token that the
+  // target checks (checkpoint/fence.hpp). Returns that epoch, or nullopt when another
+  // runner holds the batch or it is finished.
+  std::optional<std::int64_t> claim(const std::string& name, std::int64_t number, const std::string& owner,
+                                    int lease_seconds);
+  // The heartbeat: extends the lease of every batch `owner` has running. Returns how many.
+  std::int64_t renew_leases(const std::string& owner, int lease_seconds);
+
+  // Which runners hold a migration: each registers when it starts the migration's
+  // batches, renews its lease with its heartbeat, and unregisters at the end.
+  void register_runner(const std::string& owner, const std::string& migration, int lease_seconds);
+  void heartbeat_runner(const std::string& owner, int lease_seconds);
+  void unregister_runner(const std::string& owner);
+  // The runners of `migration` whose lease has not run out and whose process (on this
+  // host) is alive, other than `self`.
+  std::vector<RunnerRecord> live_runners(const std::string& migration, const std::string& self);
   // done, guarded by ownership; false when the claim was lost (caller rolls back).
   bool mark_done(const std::string& name, std::int64_t number, const std::string& owner, std::int64_t rows,
                  std::int64_t duration_ms);
@@ -140,6 +160,9 @@ class CheckpointStore {
  private:
   db::Database& db_;
 };
+
+// Microseconds since 1970 by this host's clock: the least epoch a claim takes now.
+std::int64_t new_epoch_floor();
 
 // A new owner id, "host:pid:n", for one runner: written into the batches it claims.
 std::string new_owner();

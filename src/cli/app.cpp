@@ -28,6 +28,7 @@ struct Flags {
   int breaker_threshold = 5;
   double breaker_cooldown = 30;
   double max_outage = 600;
+  int lease = 120;
   bool fail_fast = false;
   std::string on_bad_row = "fail";
   long long max_rejects = 1000;
@@ -65,6 +66,7 @@ RunOptions options_from(const Flags& f) {
   o.breaker_threshold = f.breaker_threshold;
   o.breaker_cooldown = std::chrono::milliseconds(static_cast<long long>(f.breaker_cooldown * 1000));
   o.max_outage = std::chrono::milliseconds(static_cast<long long>(f.max_outage * 1000));
+  o.lease = std::chrono::seconds(f.lease);
   return o;
 }
 
@@ -94,6 +96,11 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--max-outage", f.max_outage,
                   "seconds a database may stay unreachable before the run stops, resumable (default 600)")
       ->check(cli::decimal(0.1, 604800));
+  cmd->add_option("--lease", f.lease,
+                  "seconds a claimed batch stays this runner's without a heartbeat; a runner renews its claims every "
+                  "lease/3 s while it lives, and one silent for longer (paused, frozen, cut off) is taken over "
+                  "(default 120)")
+      ->check(cli::whole_number(1, 86400));
 }
 
 }  // namespace
@@ -190,6 +197,7 @@ int cli_main(int argc, char** argv) {
     switch (e.kind()) {
       case ErrorKind::config: return fail(ExitCode::config, e.what());
       case ErrorKind::cancelled: return fail(ExitCode::interrupted, e.what());
+      case ErrorKind::conflict: return fail(ExitCode::store_changed, e.what());
       default: return fail(ExitCode::internal_error, e.what());
     }
   } catch (const std::exception& e) {

@@ -68,6 +68,9 @@ void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
         break;  // the latest breaker trouble is enough here; --json has the log
       }
     }
+    for (const auto& e : s.events) {  // writes the target refused (fencing): each one
+      if (e.event == "lease lost") std::fprintf(out, "  %s lease lost: %s\n", e.at.c_str(), e.detail.c_str());
+    }
     for (const auto& e : s.errors) {
       std::fprintf(out, "  batch %lld %s, %d attempt%s: %s\n", static_cast<long long>(e.batch), e.range.c_str(),
                    e.attempts, e.attempts == 1 ? "" : "s", e.error.c_str());

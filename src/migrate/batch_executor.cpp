@@ -213,6 +213,7 @@ std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, con
   // are not held up while this one reads, and SQLite's single write lock is held only
   // for the write itself.
   BatchRows rows = read_batch(def, range, c);
+  if (hooks.before_begin) hooks.before_begin();
   db::Transaction tx(*c.target);
   if (hooks.after_begin) hooks.after_begin();
   std::int64_t n = write_batch(def, range, c, rows);

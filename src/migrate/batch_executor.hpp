@@ -23,6 +23,7 @@ struct Connections {
 // target, the claim goes in after_begin and the done mark in before_commit, so the
 // claim, the rows and the mark are one transaction (one commit, one WAL flush).
 struct TransactionHooks {
+  std::function<void()> before_begin;  // after the batch's rows were read
   std::function<void()> after_begin;
   std::function<void(std::int64_t rows)> before_commit;
   // When set, it commits the transaction (with a last statement of its own) instead of

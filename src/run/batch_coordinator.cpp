@@ -4,6 +4,7 @@
 // (in the order run/batch_queue.hpp gives), collects outcomes from the results channel,
 // reports progress and decides when to stop. What a worker does with one batch is
 // run/batch_task.hpp.
+#include <algorithm>
 #include <chrono>
 
 #include "exec/channel.hpp"
@@ -42,6 +43,21 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   report.kind = def.kind;
   BatchQueue queue(store().batches(def.name, "pending"));
   auto before = store().counts(def.name);
+  // This runner holds the migration from now on (`reset` refuses while it does), and
+  // its heartbeat keeps its claims' leases from running out while it lives.
+  const int lease_seconds = static_cast<int>(opt.lease.count());
+  store().register_runner(owner, def.name, lease_seconds);
+  const auto heartbeat_every = std::clamp<Clock::duration>(std::chrono::duration_cast<Clock::duration>(opt.lease) / 3,
+                                                           std::chrono::milliseconds(200), std::chrono::seconds(10));
+  auto last_heartbeat = Clock::now();
+  auto heartbeat = [&] {
+    try {
+      if (!store_is_target) store().renew_leases(owner, lease_seconds);
+      store().heartbeat_runner(owner, lease_seconds);
+    } catch (const Error& e) {  // the store is down: the breaker's business; renewed next time
+      if (!e.transient()) throw;
+    }
+  };
   report.batches_total = before.total;
 
   Progress progress;
@@ -137,6 +153,10 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
         }
       }
       auto now = Clock::now();
+      if (now - last_heartbeat >= heartbeat_every) {
+        last_heartbeat = now;
+        heartbeat();
+      }
       if (now - last_progress >= std::chrono::milliseconds(100)) {
         last_progress = now;
         flush_events(def.name);
@@ -156,6 +176,15 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   try {
     store().add_elapsed(def.name, report.seconds);
     after = store().counts(def.name);
+    if (!store().migration(def.name) || after.total != before.total) {
+      // Its checkpoint rows were deleted under it (`reset` from a process that did not
+      // see this one): what is left is unknown, and must never pass for "done".
+      throw Error(ErrorKind::conflict, "the checkpoint rows of " + def.name + " changed while this run held it (" +
+                                           std::to_string(before.total) + " batches planned, " +
+                                           std::to_string(after.total) + " found now: reset by another process?); "
+                                           "check the target, then run again");
+    }
+    store().unregister_runner(owner);
   } catch (const Error& e) {
     if (!e.transient() || !stop.stop_requested()) throw;
     // Stopped because the database is gone: report what this run saw; the store is

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
+
+#include "checkpoint/fence.hpp"
 
 #include "checkpoint/row_json.hpp"
 #include "run/guarded_database.hpp"
@@ -11,8 +15,25 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A batch whose claim another runner took over while we worked on it.
-struct ClaimLost {};
+// A batch whose claim another runner took over while we worked on it; fenced when the
+// target itself refused our writes because a newer claim had written there.
+struct ClaimLost {
+  bool fenced = false;
+  std::int64_t epoch = 0;
+};
+
+// Test seam for the fencing tests (tests/issues/issue13_fence_test.cpp): with
+// ROWSHIFT_TEST_STOP_BEFORE_WRITE=N in the environment, the process stops itself
+// (SIGSTOP) once, after reading batch N and before writing it: a runner frozen in the
+// worst place, holding a stale copy of the rows.
+void maybe_stop_before_write(std::int64_t batch) {
+  static const std::int64_t at = [] {
+    const char* v = std::getenv("ROWSHIFT_TEST_STOP_BEFORE_WRITE");
+    return v ? std::atoll(v) : 0;
+  }();
+  static std::atomic<bool> stopped{false};
+  if (at == batch && !stopped.exchange(true)) ::raise(SIGSTOP);
+}
 
 template <typename F>
 void best_effort(F&& f) {
@@ -49,6 +70,7 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
   // an outage may last: past that, transient errors fail the batch as usual.
   const auto give_up_excusing = Clock::now() + opt_.max_outage;
   int outages_before = -1;  // ws.outages() when this batch's attempts began
+  std::optional<std::int64_t> epoch;  // of our claim, when it commits apart (store elsewhere)
   for (int attempt = 1;; ++attempt) {
     try {
       if (!store_holder) {
@@ -60,10 +82,13 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
       auto t0 = Clock::now();
       auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
       migrate::TransactionHooks hooks;
+      hooks.before_begin = [&batch] { maybe_stop_before_write(batch.number); };
       if (c.same_store()) {
         // One transaction: claim, rows, done mark (see checkpoint/store.hpp).
         in_transaction_claim(store(), batch, hooks, ms, [] {});
-      } else if (!claim(store(), batch)) {
+      } else if ((epoch = claim(store(), batch))) {
+        fence_writes(*c.target, batch, *epoch, hooks);
+      } else {
         return finish(out, BatchOutcome::lost);
       }
       out.rows = migrate::run_batch(def_, batch.range, c, hooks);
@@ -71,7 +96,8 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
         return finish(out, BatchOutcome::lost);
       }
       return finish(out, BatchOutcome::done);
-    } catch (const ClaimLost&) {
+    } catch (const ClaimLost& lost) {
+      if (lost.fenced) report_fenced(batch, lost.epoch, out);
       return finish(out, BatchOutcome::lost);
     } catch (const Error& e) {
       std::string msg = context(batch) + e.what();
@@ -117,7 +143,7 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
     if (opt_.quarantine_bad_rows && store_holder) {
       // A row-level permanent error: set the bad rows aside, commit the others.
       try {
-        if (quarantine(batch, c, store(), out)) return finish(out, BatchOutcome::done);
+        if (quarantine(batch, c, store(), epoch, out)) return finish(out, BatchOutcome::done);
         return finish(out, BatchOutcome::lost);
       } catch (const std::exception& e) {
         out.error = context(batch) + "while quarantining: " + e.what();
@@ -130,7 +156,8 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
 }
 
 bool BatchTask::quarantine(const checkpoint::BatchRecord& batch, const migrate::Connections& c,
-                           checkpoint::CheckpointStore& store, BatchOutcome& out) const {
+                           checkpoint::CheckpointStore& store, std::optional<std::int64_t> epoch,
+                           BatchOutcome& out) const {
   std::vector<migrate::Reject> rejects;
   auto t0 = Clock::now();
   auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
@@ -143,10 +170,17 @@ bool BatchTask::quarantine(const checkpoint::BatchRecord& batch, const migrate::
   };
   migrate::TransactionHooks hooks;
   // The claim, rejects, rows and the done mark commit together.
-  if (c.same_store()) in_transaction_claim(store, batch, hooks, ms, record);
+  if (c.same_store()) {
+    in_transaction_claim(store, batch, hooks, ms, record);
+  } else if (epoch) {  // the claim the failed attempt made, still ours
+    fence_writes(*c.target, batch, *epoch, hooks);
+  } else {
+    return false;
+  }
   try {
     out.rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, hooks);
-  } catch (const ClaimLost&) {
+  } catch (const ClaimLost& lost) {
+    if (lost.fenced) report_fenced(batch, lost.epoch, out);
     return false;
   }
   if (!c.same_store()) {
@@ -170,8 +204,23 @@ void BatchTask::in_transaction_claim(checkpoint::CheckpointStore& store, const c
   };
 }
 
-bool BatchTask::claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch) const {
+std::optional<std::int64_t> BatchTask::claim(checkpoint::CheckpointStore& store,
+                                             const checkpoint::BatchRecord& batch) const {
   return store.claim(def_.name, batch.number, owner_, static_cast<int>(opt_.lease.count()));
+}
+
+void BatchTask::fence_writes(db::Database& target, const checkpoint::BatchRecord& batch, std::int64_t epoch,
+                             migrate::TransactionHooks& hooks) const {
+  hooks.after_begin = [this, &target, &batch, epoch] {
+    if (!checkpoint::Fence(target).admit(def_.name, batch.number, epoch)) throw ClaimLost{true, epoch};
+  };
+}
+
+void BatchTask::report_fenced(const checkpoint::BatchRecord& batch, std::int64_t epoch, BatchOutcome& out) const {
+  out.fenced = true;
+  ctx_.events.push({checkpoint::now_utc_us(), "target " + ctx_.target_url.redacted(), "lease lost",
+                    context(batch) + "this runner's claim (epoch " + std::to_string(epoch) +
+                        ") was taken over while it was paused; the target refused its writes, which were rolled back"});
 }
 
 void BatchTask::open(WorkerState& ws) const {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stop_token>
 #include <string>
@@ -26,6 +27,7 @@ struct BatchOutcome {
   std::int64_t rows = 0;
   std::int64_t rejects = 0;
   int retries = 0;
+  bool fenced = false;  // lost: the target refused the writes of a claim taken over
   std::string error;
 };
 
@@ -79,14 +81,21 @@ class BatchTask {
   // Bisects the batch; records each failing row with its error and data. Returns false
   // when the claim was lost meanwhile.
   bool quarantine(const checkpoint::BatchRecord& batch, const migrate::Connections& c,
-                  checkpoint::CheckpointStore& store, BatchOutcome& out) const;
+                  checkpoint::CheckpointStore& store, std::optional<std::int64_t> epoch, BatchOutcome& out) const;
   // Puts the claim and the done mark into the batch's transaction (store = target). The
   // claim comes first, so that a batch another runner has done (or, on PostgreSQL, is
   // writing) is given up before anything is written.
   template <typename Ms, typename Before>
   void in_transaction_claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch,
                             migrate::TransactionHooks& hooks, Ms& ms, Before before) const;
-  bool claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch) const;
+  // The claim's epoch, or nullopt when the batch is not ours to take.
+  std::optional<std::int64_t> claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch) const;
+  // Store elsewhere: the batch's target transaction first passes the fence with the
+  // claim's epoch (checkpoint/fence.hpp), or throws ClaimLost{fenced} and rolls back.
+  void fence_writes(db::Database& target, const checkpoint::BatchRecord& batch, std::int64_t epoch,
+                    migrate::TransactionHooks& hooks) const;
+  // A "lease lost" event for the coordinator to print and log.
+  void report_fenced(const checkpoint::BatchRecord& batch, std::int64_t epoch, BatchOutcome& out) const;
   // Opens the worker's connections, each behind its endpoint's breaker. The coordinator
   // has reached every endpoint already, so a failure here is an outage (transient).
   void open(WorkerState& ws) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "checkpoint/fence.hpp"
 #include "exec/retry_policy.hpp"
 #include "migrate/batch_executor.hpp"
 #include "migrate/loader.hpp"
@@ -334,6 +335,7 @@ MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
 }
 
 MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
+  if (store_exists()) store().ensure_schema();  // a store of an older rowshift is upgraded in place
   auto source = open_source(def);
   check_tables(def, *source);
   std::optional<checkpoint::MigrationRecord> rec;
@@ -352,10 +354,22 @@ MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
     db::Transaction tx(store_db());
     store_db().lock_setup();  // a runner started at the same time stores one plan, not two
     store().ensure_schema_in_transaction();
-    if (!store().migration(def.name)) store().record_start(fresh, p.batches);
+    bool stored = false;
+    if (!store().migration(def.name)) {
+      store().record_start(fresh, p.batches);
+      stored = true;
+    }
     tx.commit();
+    // A new plan raises the target's fence floor: writes of claims from an earlier plan
+    // (one that was reset while its runner was paused) are refused on every batch.
+    if (stored && !store_is_target) {
+      checkpoint::Fence fence(*target);
+      fence.ensure();
+      fence.raise_floor(def.name, checkpoint::new_epoch_floor());
+    }
     rec = store().migration(def.name);
   }
+  if (!store_is_target) checkpoint::Fence(*target).ensure();
   store().release_dead(def.name, owner);
   return run_batches(def, *rec);
 }
@@ -385,7 +399,16 @@ void Runner::reset(const std::string& name) {
   // A migration no longer defined (renamed, deleted) can still be forgotten.
   if (!defined && !(I.store_exists() && I.store().migration(name))) I.find(name);
   if (!I.store_exists()) throw Error(ErrorKind::config, "migration " + name + " has no progress to reset");
+  I.store().check_version();
   db::Transaction tx(I.store_db());
+  // A runner that holds the migration would go on writing batches the store no longer
+  // knows. Asked inside the transaction, so a runner registering now waits for it.
+  auto holders = I.store().live_runners(name, I.owner);
+  if (!holders.empty()) {
+    const auto& h = holders.front();
+    throw Error(ErrorKind::config, "migration " + name + " is being run by " + h.owner + " (last heartbeat " +
+                                       h.heartbeat_at + "); stop that run first (SIGINT or SIGTERM), then reset");
+  }
   bool had = I.store().reset(name);
   tx.commit();
   if (!had) throw Error(ErrorKind::config, "migration " + name + " has no progress to reset");
