@@ -66,6 +66,21 @@ class Database {
     return false;
   }
 
+  // After a schema step (user SQL) on this connection: puts back the session settings
+  // the step may have changed (a pg_dump file empties search_path), so that rowshift's
+  // own statements mean what they say.
+  virtual void reset_session() {}
+
+  // After a copy into `table` finished: every sequence that a written column owns
+  // (serial, identity) is set past the largest value now in the column, never lowered.
+  // Returns one line per sequence moved, for the run's output. Call inside a
+  // transaction holding lock_setup(), so that runners finishing together take turns.
+  virtual std::vector<std::string> advance_sequences(const std::string& table, const std::vector<std::string>& columns) {
+    (void)table;
+    (void)columns;
+    return {};
+  }
+
   virtual bool table_exists(const std::string& table) = 0;
   // True when a primary key or unique index covers exactly these columns (any order):
   // what INSERT ... ON CONFLICT (columns) needs.

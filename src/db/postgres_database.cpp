@@ -157,6 +157,26 @@ class PostgresDatabase final : public Database {
     execute("SELECT pg_advisory_xact_lock(7349187209387)");  // any constant unique to rowshift
   }
 
+  void reset_session() override { execute_script("RESET ALL; SET TimeZone = 'UTC'"); }
+
+  std::vector<std::string> advance_sequences(const std::string& table, const std::vector<std::string>& columns) override {
+    std::vector<std::string> moved;
+    for (const auto& column : columns) {
+      Values seq = query_row(*this, "SELECT pg_get_serial_sequence(?, ?)", {quote_ident(table), column});
+      if (seq.empty() || seq[0].is_null()) continue;
+      // Only upwards: a sequence already past the column's largest value stays.
+      Values r = query_row(*this,
+                           "SELECT setval(CAST(? AS regclass), m) FROM (SELECT CAST(max(" + quote_ident(column) +
+                               ") AS BIGINT) AS m FROM " + quote_ident(table) +
+                               ") AS rowshift_max WHERE m IS NOT NULL AND m > coalesce(pg_sequence_last_value(CAST(? "
+                               "AS regclass)), 0)",
+                           {seq[0], seq[0]});
+      if (!r.empty()) moved.push_back("sequence " + seq[0].as_text() + " of " + table + "." + column + " set to " +
+                                      std::to_string(r[0].as_int()) + " (the column's largest value)");
+    }
+    return moved;
+  }
+
   bool table_exists(const std::string& table) override {
     Values r = query_row(*this, "SELECT to_regclass(quote_ident(?)) IS NOT NULL", {table});
     return !r.empty() && r[0].as_int() == 1;
@@ -466,7 +486,8 @@ class PostgresDatabase final : public Database {
   std::string stage_for(pqxx::transaction_base& t, const std::string& table) {
     auto it = stages_.find(table);
     if (it != stages_.end()) return it->second;
-    std::string name = quote_ident("rowshift_stage_" + std::to_string(stages_.size() + 1));
+    // Named in pg_temp, so that a user table of the same name is never taken for it.
+    std::string name = "pg_temp." + quote_ident("rowshift_stage_" + std::to_string(stages_.size() + 1));
     t.exec("CREATE TEMP TABLE IF NOT EXISTS " + name + " (LIKE " + quote_ident(table) + " INCLUDING DEFAULTS)");
     stages_.emplace(table, name);
     return name;
@@ -496,8 +517,9 @@ class PostgresDatabase final : public Database {
       if (std::find(upsert_key.begin(), upsert_key.end(), c) != upsert_key.end()) continue;
       set += (set.empty() ? "" : ", ") + quote_ident(c) + " = excluded." + quote_ident(c);
     }
-    t.exec("INSERT INTO " + quote_ident(table) + " (" + quote_list(columns) + ") SELECT " + quote_list(columns) +
-           " FROM " + stage + " ON CONFLICT (" + quote_list(upsert_key) + ") DO " +
+    // OVERRIDING SYSTEM VALUE: GENERATED ALWAYS identity columns take the copied values.
+    t.exec("INSERT INTO " + quote_ident(table) + " (" + quote_list(columns) + ") OVERRIDING SYSTEM VALUE SELECT " +
+           quote_list(columns) + " FROM " + stage + " ON CONFLICT (" + quote_list(upsert_key) + ") DO " +
            (set.empty() ? "NOTHING" : "UPDATE SET " + set));
     t.exec("TRUNCATE " + stage);
   }

@@ -1,5 +1,6 @@
 #include "db/sql_lexer.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace rowshift::db {
@@ -146,6 +147,37 @@ std::vector<std::size_t> find_in_code(std::string_view sql, std::string_view tok
     }
     offset += text.size();
   });
+  return out;
+}
+
+std::vector<MetaCommand> psql_meta_commands(std::string_view sql) {
+  std::vector<MetaCommand> out;
+  std::size_t offset = 0;
+  scan_sql(sql, [&](SqlSpan kind, std::string_view text) {
+    if (kind == SqlSpan::code) {
+      for (std::size_t k = 0; k < text.size(); ++k) {
+        if (text[k] != '\\') continue;
+        std::size_t at = offset + k;
+        std::size_t line_start = sql.rfind('\n', at == 0 ? 0 : at - 1);
+        line_start = at == 0 || line_start == std::string_view::npos ? 0 : line_start + 1;
+        if (sql.substr(line_start, at - line_start).find_first_not_of(" \t\r") != std::string_view::npos) continue;
+        std::size_t end = sql.find('\n', at);
+        int line = 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<long>(at), '\n'));
+        out.push_back({at, line, std::string(sql.substr(at, end == std::string_view::npos ? end : end - at))});
+      }
+    }
+    offset += text.size();
+  });
+  return out;
+}
+
+std::string without_psql_restrict(std::string_view sql) {
+  std::string out(sql);
+  for (const auto& m : psql_meta_commands(sql)) {
+    if (m.text.rfind("\\restrict", 0) == 0 || m.text.rfind("\\unrestrict", 0) == 0) {
+      out.replace(m.offset, m.text.size(), std::string(m.text.size(), ' '));
+    }
+  }
   return out;
 }
 

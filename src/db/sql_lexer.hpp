@@ -29,4 +29,17 @@ bool has_code(std::string_view sql);
 // The offsets of `token` where it stands in code (not in a literal or a comment).
 std::vector<std::size_t> find_in_code(std::string_view sql, std::string_view token);
 
+// psql meta-commands (lines of code that start with a backslash: \connect, \copy, and
+// the \restrict / \unrestrict pair that pg_dump writes around a dump since 15.14): they
+// are psql's, not SQL, and a server answers them with a syntax error.
+struct MetaCommand {
+  std::size_t offset;  // of the backslash
+  int line;            // 1-based
+  std::string text;    // the whole line
+};
+std::vector<MetaCommand> psql_meta_commands(std::string_view sql);
+// The script without pg_dump's \restrict and \unrestrict lines (blanked, so that line
+// numbers stay): they only guard psql itself against meta-commands in the dump.
+std::string without_psql_restrict(std::string_view sql);
+
 }  // namespace rowshift::db

@@ -56,8 +56,11 @@ bool engine_side(const MigrationDef& def, const Connections& c, bool& attached) 
 
 std::int64_t engine_copy(const MigrationDef& def, const plan::KeyRange& r, const Connections& c, bool attached) {
   auto cols = target_columns(def);
+  // GENERATED ALWAYS identity columns take the copied values only when told so
+  // (COPY, the other routes, always may).
+  const char* overriding = c.target->dialect() == db::Dialect::postgresql ? "OVERRIDING SYSTEM VALUE " : "";
   std::string sql = "INSERT INTO " + db::quote_ident(def.target_table) + " (" + db::quote_list(cols) + ") " +
-                    copy_select(def, r, attached);
+                    overriding + copy_select(def, r, attached);
   if (!c.same_store()) sql += upsert_suffix(cols, def.effective_target_key());
   return c.target->execute(sql, r.params());
 }

@@ -290,6 +290,11 @@ void check_definition(const MigrationDef& d) {
   switch (d.kind) {
     case MigrationKind::schema:
       if (d.sql.empty()) bad("schema migration has no SQL");
+      for (const auto& m : db::psql_meta_commands(d.sql)) {
+        if (m.text.rfind("\\restrict", 0) == 0 || m.text.rfind("\\unrestrict", 0) == 0) continue;  // pg_dump's guard
+        bad("line " + std::to_string(m.line) + " is a psql meta-command ('" + m.text.substr(0, 40) +
+            "'), not SQL; rowshift runs SQL only");
+      }
       return;
     case MigrationKind::update:
       if (d.source_table.empty()) bad("update migration needs the table it updates (rowshift:table)");

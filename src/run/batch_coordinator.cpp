@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "exec/channel.hpp"
+#include "migrate/batch_executor.hpp"
 #include "exec/worker_pool.hpp"
 #include "run/batch_queue.hpp"
 #include "run/batch_task.hpp"
@@ -199,6 +200,15 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   report.batches_failed = after.failed;
   if (after.done == after.total) {
     report.state = "done";
+    if (def.kind == MigrationKind::copy || def.kind == MigrationKind::transform) {
+      // The application's next INSERT must not meet a sequence still at its start.
+      db::Transaction tx(*target);
+      target->lock_setup();
+      for (const auto& line : target->advance_sequences(def.target_table, migrate::target_columns(def))) {
+        if (opt.on_event) opt.on_event(def.name + ": " + line);
+      }
+      tx.commit();
+    }
     store().set_status(def.name, "done");
   } else if (after.failed > 0 && after.pending == 0 && after.running == 0) {
     report.state = "failed";

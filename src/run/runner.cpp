@@ -4,6 +4,7 @@
 #include <random>
 
 #include "checkpoint/fence.hpp"
+#include "db/sql_lexer.hpp"
 #include "exec/retry_policy.hpp"
 #include "migrate/batch_executor.hpp"
 #include "migrate/loader.hpp"
@@ -300,7 +301,8 @@ MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
   rec.status = "done";
   auto run_script = [&] {
     try {
-      target->execute_script(def.sql);
+      target->execute_script(db::without_psql_restrict(def.sql));
+      target->reset_session();  // a pg_dump file empties search_path for the session
     } catch (const Error& e) {
       throw Error(ErrorKind::config, "migration " + def.name + " (" + def.origin + "): " + e.what());
     }

@@ -266,13 +266,16 @@ TEST_P(StoreConformance, ClaimDoneFailRetryReset) {
   db->execute("UPDATE rowshift_meta SET value = '99' WHERE key = 'schema_version'");
   EXPECT_THROW(store.ensure_schema(), Error) << "a store from a newer rowshift is refused";
   // A version-1 store (before the event log and the rejects) is upgraded in place.
-  db->execute_script("DROP TABLE rowshift_events; DROP TABLE rowshift_rejects");
+  db->execute_script("DROP TABLE rowshift_events; DROP TABLE rowshift_rejects; DROP TABLE rowshift_runners;"
+                     "ALTER TABLE rowshift_batches DROP COLUMN epoch; ALTER TABLE rowshift_batches DROP COLUMN heartbeat_at");
   db->execute("UPDATE rowshift_meta SET value = '1' WHERE key = 'schema_version'");
   store.ensure_schema();
   EXPECT_EQ(store.version(), checkpoint::kSchemaVersion);
   EXPECT_TRUE(db->table_exists("rowshift_events"));
   EXPECT_TRUE(db->table_exists("rowshift_rejects"));
+  EXPECT_TRUE(db->table_exists("rowshift_runners"));
   EXPECT_EQ(store.migration("m")->name, "m") << "upgrading keeps the data";
+  EXPECT_TRUE(store.claim("m", 2, "h:1", 60)) << "v5 claims on an upgraded store";
   {
     db::Transaction tx(*db);
     EXPECT_TRUE(store.reset("m"));

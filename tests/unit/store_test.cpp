@@ -43,7 +43,7 @@ TEST_F(StoreTest, SchemaCreatedOnceWithVersion) {
   store.ensure_schema();  // second call is a no-op
   EXPECT_EQ(db::query_row(*db, "SELECT value FROM rowshift_meta WHERE key='schema_version'")[0].as_text(),
             std::to_string(checkpoint::kSchemaVersion));
-  EXPECT_EQ(checkpoint::kSchemaVersion, 4);
+  EXPECT_EQ(checkpoint::kSchemaVersion, 5);
   EXPECT_EQ(db::query_row(*db, "SELECT count(*) FROM sqlite_master WHERE name = 'rowshift_batches_by_status'")[0].as_int(), 0)
       << "v4 dropped the status index";
 }
