@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -39,6 +40,30 @@ bool owner_is_gone(const std::string& owner, const std::string& self) {
   if (pid <= 0) return false;
   if (pid == getpid()) return owner != self;
   return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+// Key order for values of one key: NULL first, numbers by value, then text, then blobs,
+// each by its bytes (SQLite's order of storage classes).
+int kind_rank(const Value& v) { return v.is_null() ? 0 : v.is_int() || v.is_double() ? 1 : v.is_text() ? 2 : 3; }
+bool key_less(const Values& a, const Values& b) {
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    int ra = kind_rank(a[i]), rb = kind_rank(b[i]);
+    if (ra != rb) return ra < rb;
+    if (ra == 1) {
+      double x = a[i].is_int() ? static_cast<double>(a[i].as_int()) : a[i].as_double();
+      double y = b[i].is_int() ? static_cast<double>(b[i].as_int()) : b[i].as_double();
+      if (a[i].is_int() && b[i].is_int()) {
+        if (a[i].as_int() != b[i].as_int()) return a[i].as_int() < b[i].as_int();
+      } else if (x != y) {
+        return x < y;
+      }
+    } else if (ra == 2 && a[i].as_text() != b[i].as_text()) {
+      return a[i].as_text() < b[i].as_text();
+    } else if (ra == 3 && a[i].as_blob().bytes != b[i].as_blob().bytes) {
+      return a[i].as_blob().bytes < b[i].as_blob().bytes;
+    }
+  }
+  return a.size() < b.size();
 }
 
 std::string text_or_empty(const Value& v) { return v.is_null() ? std::string() : v.as_text(); }
@@ -209,6 +234,11 @@ std::vector<RejectRecord> CheckpointStore::rejects(const std::string& migration)
               out.push_back(std::move(x));
               return true;
             });
+  // In key order within each batch: key_text sorts integers as text ("10" < "9").
+  std::stable_sort(out.begin(), out.end(), [](const RejectRecord& a, const RejectRecord& b) {
+    if (a.batch != b.batch) return a.batch < b.batch;
+    return key_less(a.key, b.key);
+  });
   return out;
 }
 

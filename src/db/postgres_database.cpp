@@ -155,6 +155,10 @@ class PostgresDatabase final : public Database {
 
   void lock_setup() override {
     execute("SELECT pg_advisory_xact_lock(7349187209387)");  // any constant unique to rowshift
+    // The runner we waited for may have created tables meanwhile. Catalog lookups of
+    // missing names are cached, and the cache hears of other sessions' DDL only when a
+    // relation is locked: lock one, or to_regclass() still says the tables are missing.
+    execute("SELECT 1 FROM pg_catalog.pg_class WHERE false");
   }
 
   void reset_session() override { execute_script("RESET ALL; SET TimeZone = 'UTC'"); }

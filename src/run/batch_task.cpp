@@ -149,8 +149,12 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
         out.error = context(batch) + "while quarantining: " + e.what();
       }
     }
-    if (claims_in_tx()) best_effort([&] { store().mark_failed_unclaimed(def_.name, batch.number, out.error); });
-    if (claims_apart()) best_effort([&] { store().mark_failed(def_.name, batch.number, owner_, out.error); });
+    // The batch's row already names the batch and its range (status prints them): its
+    // error is the cause alone, not "batch N of NAME (range): cause" again.
+    std::string cause = out.error;
+    if (cause.rfind(context(batch), 0) == 0) cause = cause.substr(context(batch).size());
+    if (claims_in_tx()) best_effort([&] { store().mark_failed_unclaimed(def_.name, batch.number, cause); });
+    if (claims_apart()) best_effort([&] { store().mark_failed(def_.name, batch.number, owner_, cause); });
     return finish(out, BatchOutcome::failed);
   }
 }

@@ -388,7 +388,12 @@ RunReport Runner::retry(const std::string& name) {
   I.store().retry_failed(name);
   RunReport report;
   auto r = I.run_one_resilient(def);
-  if (r.state == "done") r.replayed = I.replay_rejects(def, r);
+  if (r.state == "done") {
+    r.replayed = I.replay_rejects(def, r);
+    // Rows that this retry's batches quarantined were replayed (and failed) again as
+    // well: the rows in quarantine now are the count, not the sum of both passes.
+    r.rejects = I.store().reject_count(def.name);
+  }
   report.interrupted = r.state == "interrupted";
   report.migrations.push_back(std::move(r));
   return report;

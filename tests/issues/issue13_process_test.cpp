@@ -110,7 +110,7 @@ TEST_P(Issue13Process, PausedRunnerTakenOverCannotOverwriteNewerRows) {
 // 0/0 batches" and exit 0. Now the reset is refused while the runner lives, and a runner
 // whose checkpoint rows vanish anyway (deleted by hand) ends with exit 7, never "done".
 TEST_P(Issue13Process, ResetDuringRunIsRefusedAndVanishedRowsAreNotDone) {
-  pid_t a = start_process(cli({"run", "--workers", "1", "--batch-size", "100", "--max-rate", "2000"}),
+  pid_t a = start_process(cli({"run", "--workers", "1", "--batch-size", "100", "--max-rate", "500"}),
                           dir.file("a.log"));
   ASSERT_TRUE(wait_until([&] {
     try {

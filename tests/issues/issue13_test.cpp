@@ -375,3 +375,36 @@ TEST(Issue13Schema, PgDumpSchemaOnlyFileRunsAsASchemaStep) {
   EXPECT_EQ(count_rows(*open_db(to), "SELECT count(*) FROM people"), 1500);
   EXPECT_EQ(count_rows(*open_db(to), "SELECT count(*) FROM rowshift_migrations WHERE status = 'done'"), 2);
 }
+
+// Item 15: `retry` with quarantine reported twice the rows it quarantined; `status`
+// printed each failed batch's range twice; `rejects` sorted integer keys as text.
+TEST_P(Issue13, QuarantineCountsStatusAndRejectsOrder) {
+  db()->execute_script("CREATE TABLE src (id BIGINT PRIMARY KEY, amount BIGINT);" + series(30) +
+                       "INSERT INTO src SELECT n, CASE WHEN n IN (9, 10, 21) THEN -1 ELSE n END FROM s;"
+                       "CREATE TABLE dst (id BIGINT PRIMARY KEY, amount BIGINT CHECK (amount >= 0))");
+  auto copy = Migration::copy("0001_q").from("src").key("id").to("dst").column("id", "id").column("amount", "amount")
+                  .batch_size(20);
+  RunOptions failing = test_options(url, {copy.def()});
+  failing.max_attempts = 1;
+  Runner plain(failing);
+  EXPECT_EQ(plain.run().exit_code(), ExitCode::batches_failed);
+  auto st = plain.status();
+  ASSERT_EQ(st.size(), 1u);
+  ASSERT_EQ(st[0].errors.size(), 2u);
+  for (const auto& e : st[0].errors) {
+    EXPECT_EQ(e.error.find("batch "), std::string::npos) << "the range is printed once, by status: " << e.error;
+  }
+  RunOptions q = failing;
+  q.quarantine_bad_rows = true;
+  Runner quarantining(q);
+  auto rep = quarantining.retry("0001_q");
+  ASSERT_EQ(rep.migrations.size(), 1u);
+  EXPECT_EQ(rep.migrations[0].rejects, 3) << "three rows in quarantine, counted once";
+  EXPECT_EQ(rep.exit_code(), ExitCode::rows_rejected);
+  auto rejected = quarantining.rejects("0001_q");
+  ASSERT_EQ(rejected.size(), 3u);
+  EXPECT_EQ(rejected[0].key, "9");
+  EXPECT_EQ(rejected[1].key, "10") << "integer keys in numeric order, not as text";
+  EXPECT_EQ(rejected[2].key, "21");
+  EXPECT_EQ(count("SELECT count(*) FROM dst"), 27);
+}
