@@ -33,8 +33,11 @@ struct Progress {
   std::int64_t batches_done = 0;     // including those done by earlier runs
   std::int64_t batches_failed = 0;
   std::int64_t rows_done = 0;        // rows written by this run
-  std::int64_t rows_estimated = 0;   // rows the whole migration is expected to touch
-  std::int64_t rows_before = 0;      // rows done by earlier runs
+  std::int64_t rows_before = 0;      // rows written by earlier runs
+  // Progress is measured in source rows (a 1:N transform writes N rows per source row):
+  std::int64_t rows_estimated = 0;     // source rows the plan counted
+  std::int64_t source_rows_done = 0;   // source rows of the finished batches, earlier runs included
+  std::int64_t source_rows_before = 0; // of those, finished by earlier runs
   double seconds = 0;                // since this run of the migration started
   std::int64_t retries = 0;
   std::string breaker;               // "" while every circuit breaker is closed
@@ -145,16 +148,22 @@ struct RejectedRow {
 };
 
 struct RangeMismatch {
-  std::int64_t batch = 0;
+  std::int64_t batch = 0;  // 0: not one batch's range (rows with a NULL key, rows no source row made)
   std::string range;
-  std::int64_t source_rows = 0, target_rows = 0;
+  std::int64_t source_rows = 0;  // rows the source produces for the range
+  std::int64_t target_rows = 0;  // target rows found with their keys
+  std::string detail;            // the first differing row: its key, and the column that differs
 };
 
 struct VerifyReport {
   std::string name;
   std::int64_t ranges = 0;
-  std::int64_t source_rows = 0, target_rows = 0;
+  std::int64_t source_rows = 0;  // rows the source produces (with the column expressions or the transform)
+  std::int64_t target_rows = 0;  // rows in the target table
   std::string source_checksum, target_checksum;
+  // How rows were compared: ranges in the source's own key order, target rows found by
+  // key equality, so the target's collation orders nothing.
+  std::string order;
   std::vector<RangeMismatch> mismatches;
   bool ok() const { return mismatches.empty() && source_checksum == target_checksum; }
 };

@@ -395,6 +395,20 @@ std::int64_t CheckpointStore::renew_leases(const std::string& owner, int lease_s
                      {now_epoch() + lease_seconds, now_utc(), owner});
 }
 
+std::optional<std::string> CheckpointStore::meta(const std::string& key) {
+  Values r = db::query_row(db_, "SELECT value FROM rowshift_meta WHERE key = ?", {key});
+  if (r.empty() || r[0].is_null()) return std::nullopt;
+  return r[0].as_text();
+}
+
+void CheckpointStore::put_meta_if_absent(const std::string& key, const std::string& value) {
+  db_.execute("INSERT INTO rowshift_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", {key, value});
+}
+
+void CheckpointStore::delete_meta(const std::string& key) {
+  db_.execute("DELETE FROM rowshift_meta WHERE key = ?", {key});
+}
+
 void CheckpointStore::register_runner(const std::string& owner, const std::string& migration, int lease_seconds) {
   db_.execute("DELETE FROM rowshift_runners WHERE owner = ?", {owner});
   db_.execute("INSERT INTO rowshift_runners (owner, migration, started_at, heartbeat_at, lease_until)"
@@ -414,9 +428,9 @@ void CheckpointStore::unregister_runner(const std::string& owner) {
 std::vector<RunnerRecord> CheckpointStore::live_runners(const std::string& migration, const std::string& self) {
   std::vector<RunnerRecord> out;
   if (version() < 5) return out;
-  db_.query("SELECT owner, started_at, heartbeat_at, lease_until FROM rowshift_runners WHERE migration = ?"
-            " ORDER BY owner",
-            {migration}, [&](Values& r) {
+  db_.query("SELECT owner, started_at, heartbeat_at, lease_until FROM rowshift_runners"
+            " WHERE ? = '' OR migration = ? ORDER BY owner",
+            {migration, migration}, [&](Values& r) {
               RunnerRecord x;
               x.owner = r[0].as_text();
               x.started_at = text_or_empty(r[1]);

@@ -128,9 +128,14 @@ class CheckpointStore {
   void register_runner(const std::string& owner, const std::string& migration, int lease_seconds);
   void heartbeat_runner(const std::string& owner, int lease_seconds);
   void unregister_runner(const std::string& owner);
-  // The runners of `migration` whose lease has not run out and whose process (on this
-  // host) is alive, other than `self`.
+  // The runners of `migration` (of any migration when it is "") whose lease has not run
+  // out and whose process (on this host) is alive, other than `self`.
   std::vector<RunnerRecord> live_runners(const std::string& migration, const std::string& self);
+  // rowshift_meta entries other than schema_version (run/target_journal.hpp keeps the
+  // journal mode a SQLite target had before runs changed it).
+  std::optional<std::string> meta(const std::string& key);
+  void put_meta_if_absent(const std::string& key, const std::string& value);
+  void delete_meta(const std::string& key);
   // done, guarded by ownership; false when the claim was lost (caller rolls back).
   bool mark_done(const std::string& name, std::int64_t number, const std::string& owner, std::int64_t rows,
                  std::int64_t duration_ms);

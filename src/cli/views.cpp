@@ -120,10 +120,12 @@ void print_verify(std::FILE* out, const VerifyReport& r) {
   std::fprintf(out, "%s: %s ranges, source %s rows, target %s rows, checksum %s / %s\n", r.name.c_str(),
                with_commas(r.ranges).c_str(), with_commas(r.source_rows).c_str(), with_commas(r.target_rows).c_str(),
                r.source_checksum.c_str(), r.target_checksum.c_str());
+  std::fprintf(out, "  compared: %s\n", r.order.c_str());
   for (std::size_t i = 0; i < r.mismatches.size() && i < 20; ++i) {
     const auto& m = r.mismatches[i];
-    std::fprintf(out, "  MISMATCH batch %lld %s: source %lld rows, target %lld rows\n", static_cast<long long>(m.batch),
-                 m.range.c_str(), static_cast<long long>(m.source_rows), static_cast<long long>(m.target_rows));
+    std::fprintf(out, "  MISMATCH batch %lld %s: source %lld rows, target %lld rows%s%s\n",
+                 static_cast<long long>(m.batch), m.range.c_str(), static_cast<long long>(m.source_rows),
+                 static_cast<long long>(m.target_rows), m.detail.empty() ? "" : "; ", m.detail.c_str());
   }
   if (r.mismatches.size() > 20) std::fprintf(out, "  ... %zu more mismatching ranges\n", r.mismatches.size() - 20);
   std::fprintf(out, "%s\n", r.ok() ? "OK: source and target agree" : "FAILED: source and target differ");

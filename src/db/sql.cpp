@@ -36,4 +36,15 @@ std::string range_predicate(const std::vector<std::string>& key, bool has_lo, bo
   return out.empty() ? "1=1" : out;
 }
 
+std::string select_by_keys(const std::string& table, const std::vector<std::string>& columns,
+                           const std::vector<std::string>& key, std::size_t keys) {
+  std::string lhs = key.size() == 1 ? quote_ident(key[0]) : "(" + quote_list(key) + ")";
+  std::string one = key.size() == 1 ? "?" : "(" + placeholders(key.size()) + ")";
+  std::string list;
+  for (std::size_t i = 0; i < keys; ++i) list += (i ? ", " : "") + one;
+  return "SELECT " + quote_list(columns) + " FROM " + quote_ident(table) + " WHERE " + lhs + " IN (" + list + ")";
+}
+
+std::string count_rows(const std::string& table) { return "SELECT count(*) FROM " + quote_ident(table); }
+
 }  // namespace rowshift::db

@@ -104,9 +104,14 @@ class SqliteDatabase final : public Database {
     try {
       // Reading the schema proves the file is a database before anything is written.
       execute("SELECT count(*) FROM sqlite_master");
-      if (!url.is_memory() && mode != "ro") {
-        execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+      // Opening changes nothing in the file: the journal mode is the user's (asked for
+      // in the URL) or a writing run's (run/target_journal.hpp), never a reader's.
+      if (!url.is_memory() && mode != "ro" && !url.param("journal_mode").empty()) {
+        execute_script("PRAGMA journal_mode=" + url.param("journal_mode"));
       }
+      // In WAL mode a commit need not wait for fsync to be safe from corruption (the
+      // batch and its done mark still commit together); other modes keep FULL.
+      if (sqlite_journal_mode(*this) == "wal") execute_script("PRAGMA synchronous=NORMAL");
     } catch (const Error& e) {
       close();
       throw Error(ErrorKind::config, "cannot open database " + url.redacted() + ": " + e.what());
@@ -490,6 +495,28 @@ std::unique_ptr<Database> open_sqlite(const DbUrl& url) {
   static std::once_flag configured;
   std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   return std::make_unique<SqliteDatabase>(url);
+}
+
+std::string sqlite_journal_mode(Database& db) {
+  Values r = query_row(db, "PRAGMA journal_mode");
+  return r.empty() || !r[0].is_text() ? std::string() : r[0].as_text();
+}
+
+bool set_sqlite_journal_mode(Database& db, const std::string& mode, int wait_ms) {
+  const std::string timeout = db.url().param("timeout", "5000");
+  db.execute_script("PRAGMA busy_timeout=" + std::to_string(wait_ms));
+  bool changed = false;
+  try {
+    // The pragma answers with the mode now in effect, which is the old one when it could not
+    // take the lock it needs.
+    Values r = query_row(db, "PRAGMA journal_mode=" + mode);
+    changed = !r.empty() && r[0].is_text() && r[0].as_text() == mode;
+  } catch (const Error&) {
+    changed = false;  // busy: another connection has the file open
+  }
+  db.execute_script("PRAGMA busy_timeout=" + timeout);
+  if (changed && mode == "wal") db.execute_script("PRAGMA synchronous=NORMAL");
+  return changed;
 }
 
 }  // namespace rowshift::db

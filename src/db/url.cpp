@@ -147,8 +147,13 @@ DbUrl parse_sqlite(std::string_view rest, std::string_view shown) {
       if (v != "ro" && v != "rw" && v != "rwc") bad(shown, "mode must be ro, rw or rwc");
     } else if (k == "timeout") {
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) bad(shown, "timeout must be milliseconds");
+    } else if (k == "journal_mode") {
+      static const char* const kModes[] = {"delete", "truncate", "persist", "memory", "wal", "off"};
+      if (std::none_of(std::begin(kModes), std::end(kModes), [&](const char* m) { return v == m; })) {
+        bad(shown, "journal_mode must be delete, truncate, persist, memory, wal or off");
+      }
     } else {
-      bad(shown, "unknown parameter '" + k + "' (sqlite knows mode, timeout)");
+      bad(shown, "unknown parameter '" + k + "' (sqlite knows mode, timeout, journal_mode)");
     }
   }
   return url;

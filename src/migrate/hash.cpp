@@ -1,8 +1,8 @@
 #include "migrate/hash.hpp"
 
-#include <cmath>
+#include "migrate/canonical.hpp"
+
 #include <cstdio>
-#include <cstring>
 
 namespace rowshift::migrate {
 
@@ -19,29 +19,7 @@ void Hasher::add_tagged(std::string_view bytes) {
   add(bytes);
 }
 
-void Hasher::add(const Value& v) {
-  if (v.is_null()) {
-    add_tagged("N");
-  } else if (v.is_int()) {
-    add_tagged("I" + std::to_string(v.as_int()));
-  } else if (v.is_double()) {
-    double d = v.as_double();
-    if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18) {
-      add_tagged("I" + std::to_string(static_cast<long long>(d)));
-    } else {
-      char buf[40];
-      std::snprintf(buf, sizeof buf, "D%.17g", d);
-      add_tagged(buf);
-    }
-  } else if (v.is_text()) {
-    add_tagged("T");
-    add_tagged(v.as_text());
-  } else {
-    const auto& b = v.as_blob().bytes;
-    add_tagged("B");
-    add_tagged(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
-  }
-}
+void Hasher::add(const Value& v) { add_tagged(canonical(v)); }
 
 std::uint64_t Hasher::digest() const {
   // splitmix64 finaliser: spreads FNV's weak low bits before hashes are summed.

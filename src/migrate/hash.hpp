@@ -13,8 +13,8 @@ class Hasher {
  public:
   void add(std::string_view bytes);
   void add_tagged(std::string_view bytes);  // length-prefixed: "ab","c" != "a","bc"
-  // Adds a value in a canonical form: integers and doubles holding an integral value hash
-  // alike (SQLite stores 2.0 into an INTEGER column as 2), text and blobs by their bytes.
+  // Adds a value in its canonical form (migrate/canonical.hpp): numbers by their exact
+  // decimal value whatever type holds them, text and blobs by their bytes.
   void add(const Value& v);
   std::uint64_t digest() const;  // finalised (mixed) hash
   std::string hex() const;

@@ -287,6 +287,18 @@ void check_definition(const MigrationDef& d) {
   };
   if (d.name.empty()) throw Error(ErrorKind::config, "a migration has no name");
   if (d.batch_size && *d.batch_size <= 0) bad("batch size must be positive");
+  // A column twice in a key would bind its range bounds to the wrong parameters, and
+  // twice among the target columns would write one value over the other.
+  auto once_each = [&](const std::vector<std::string>& names, const std::string& what) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), names[i]) !=
+          names.begin() + static_cast<std::ptrdiff_t>(i)) {
+        bad(what + " names column '" + names[i] + "' twice");
+      }
+    }
+  };
+  once_each(d.key, "the key");
+  once_each(d.target_key, "the target key");
   switch (d.kind) {
     case MigrationKind::schema:
       if (d.sql.empty()) bad("schema migration has no SQL");
@@ -315,6 +327,9 @@ void check_definition(const MigrationDef& d) {
       break;
   }
   if (d.kind == MigrationKind::copy) {
+    std::vector<std::string> targets;
+    for (const auto& c : d.columns) targets.push_back(c.first);
+    once_each(targets, "the column list");
     if (d.columns.empty()) bad("copy migration maps no columns");
     for (const auto& k : d.effective_target_key()) {
       bool mapped = std::any_of(d.columns.begin(), d.columns.end(), [&](const auto& c) { return c.first == k; });
@@ -325,6 +340,7 @@ void check_definition(const MigrationDef& d) {
   } else {
     if (!d.transform) bad("transform migration has no callback (map)");
     if (d.target_columns.empty()) bad("transform migration names no target columns (to(table, {columns}))");
+    once_each(d.target_columns, "the target column list");
     for (const auto& k : d.effective_target_key()) {
       if (std::find(d.target_columns.begin(), d.target_columns.end(), k) == d.target_columns.end()) {
         bad("target key column '" + k + "' is not among the target columns");

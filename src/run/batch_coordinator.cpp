@@ -13,6 +13,7 @@
 #include "run/batch_queue.hpp"
 #include "run/batch_task.hpp"
 #include "run/context.hpp"
+#include "run/target_journal.hpp"
 
 namespace rowshift {
 namespace {
@@ -48,6 +49,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   // its heartbeat keeps its claims' leases from running out while it lives.
   const int lease_seconds = static_cast<int>(opt.lease.count());
   store().register_runner(owner, def.name, lease_seconds);
+  if (journal) journal->switch_to_wal();
   const auto heartbeat_every = std::clamp<Clock::duration>(std::chrono::duration_cast<Clock::duration>(opt.lease) / 3,
                                                            std::chrono::milliseconds(200), std::chrono::seconds(10));
   auto last_heartbeat = Clock::now();
@@ -68,6 +70,18 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   progress.batches_failed = before.failed;
   progress.rows_before = before.rows;
   progress.rows_estimated = rec.planned_rows;
+  // The plan's batches hold batch_size source rows each, the last one the remainder.
+  const std::int64_t last_batch_rows =
+      std::clamp(rec.planned_rows - (rec.total_batches - 1) * rec.batch_size, std::int64_t{0}, rec.batch_size);
+  auto planned_rows_of = [&](std::int64_t number) {
+    return number < rec.total_batches ? rec.batch_size : last_batch_rows;
+  };
+  {
+    std::int64_t finished = before.done + before.failed;
+    std::int64_t rows = finished * rec.batch_size;
+    if (finished >= rec.total_batches) rows -= rec.batch_size - last_batch_rows;
+    progress.source_rows_before = progress.source_rows_done = std::clamp(rows, std::int64_t{0}, rec.planned_rows);
+  }
 
   // Breakers exist before any worker looks one up (workers never insert).
   breaker_for(target_url);
@@ -118,6 +132,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
               ++progress.batches_done;
               report.rows += r->rows;
               progress.rows_done += r->rows;
+              progress.source_rows_done += planned_rows_of(r->number);
               if (r->rejects > 0) {
                 report.rejects += r->rejects;
                 rejects_total += r->rejects;
@@ -132,6 +147,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
             case BatchOutcome::failed:
               ++report.batches_failed;
               ++progress.batches_failed;
+              progress.source_rows_done += planned_rows_of(r->number);
               report.errors.push_back(r->error);
               if (opt.fail_fast) stop_scheduling = halted = true;
               break;

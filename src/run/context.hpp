@@ -16,6 +16,8 @@
 
 namespace rowshift {
 
+class RunJournalMode;
+
 // A table or column a migration needs is not there (yet).
 class MissingObject : public Error {
  public:
@@ -39,6 +41,7 @@ struct Runner::Impl {
   const std::string owner = checkpoint::new_owner();  // claims of this runner
   std::unique_ptr<db::Database> target;  // the coordinator's connection
   std::unique_ptr<db::Database> store_conn;  // only when the store is elsewhere
+  RunJournalMode* journal = nullptr;  // while run() or retry() writes (run/target_journal.hpp)
 
   // One circuit breaker per database endpoint (URL identity), shared by all workers.
   // Created by the coordinator before workers start; workers only look them up.

@@ -10,6 +10,7 @@
 #include "migrate/loader.hpp"
 #include "plan/planner.hpp"
 #include "run/context.hpp"
+#include "run/target_journal.hpp"
 
 namespace rowshift {
 namespace {
@@ -70,7 +71,11 @@ bool Runner::Impl::source_is_target(const MigrationDef& def) const {
 }
 
 std::unique_ptr<db::Database> Runner::Impl::open_source(const MigrationDef& def) const {
-  return db::open_database(source_url(def));
+  db::DbUrl url = source_url(def);
+  // rowshift only reads a source: a SQLite source file is opened read-only, so that no
+  // statement, pragma or lock can change it (the target's file is the target's business).
+  if (url.scheme == db::Scheme::sqlite && !url.is_memory() && !source_is_target(def)) url.params["mode"] = "ro";
+  return db::open_database(url);
 }
 
 const MigrationDef& Runner::Impl::find(const std::string& name) const {
@@ -227,6 +232,7 @@ RunReport Runner::run(const std::string& only) {
     }
   }
   RunReport report;
+  RunJournalMode journal(I);
   for (const auto* def : selected) {
     if (I.stop.stop_requested() || (I.opt.should_stop && I.opt.should_stop())) {
       report.interrupted = true;
@@ -387,6 +393,7 @@ RunReport Runner::retry(const std::string& name) {
   I.store().rejects(name);
   I.store().retry_failed(name);
   RunReport report;
+  RunJournalMode journal(I);
   auto r = I.run_one_resilient(def);
   if (r.state == "done") {
     r.replayed = I.replay_rejects(def, r);

@@ -1,8 +1,13 @@
 // verify: compares source and target per planned key range, in parallel (map), and
-// combines the per-range counts and checksums (reduce).
+// combines the per-range results (reduce).
 //
-// Each range's checksum is the sum of its rows' hashes (order-independent, so the two
-// sides may return rows in any order); the combined checksum is the sum over ranges.
+// A range's rows are produced on the source, in the order the plan was made in (the
+// source's own collation), and the target rows are found by their target key (IN
+// lookups through the target's index), never by evaluating the source's range on the
+// target: a target whose collation orders text differently, or whose key is computed
+// from the source key, would put rows in other ranges. Rows are paired by key and
+// compared value by value (run/row_matcher.hpp). Rows in the target that no source row
+// produced are found by counting: the target's rows against the rows paired.
 #include <algorithm>
 
 #include "db/sql.hpp"
@@ -11,31 +16,47 @@
 #include "migrate/batch_executor.hpp"
 #include "migrate/hash.hpp"
 #include "run/context.hpp"
+#include "run/row_matcher.hpp"
 
 namespace rowshift {
 namespace {
 
-struct RangeSum {
-  std::int64_t rows = 0;
-  std::uint64_t hash = 0;
-  void add(const Values& row) {
-    migrate::Hasher h;
-    for (const auto& v : row) h.add(v);
-    hash += h.digest();
-    ++rows;
-  }
-};
+// Keys per lookup statement, rounded up to a power of two by repeating the last key so
+// that a connection prepares a handful of statements, not one per range size.
+constexpr std::size_t kLookupKeys = 512;
 
 struct RangeResult {
   std::int64_t batch = 0;
   std::string range;
-  RangeSum source, target;
+  RangeComparison cmp;
   std::string error;
 };
 
 struct VerifyConnections {
   std::unique_ptr<db::Database> source, target;
 };
+
+std::vector<Values> find_in_target(db::Database& target, const MigrationDef& def,
+                                   const std::vector<std::string>& cols, const std::vector<Values>& keys) {
+  const auto& tkey = def.effective_target_key();
+  std::vector<Values> found;
+  for (std::size_t at = 0; at < keys.size(); at += kLookupKeys) {
+    std::size_t n = std::min(kLookupKeys, keys.size() - at);
+    std::size_t padded = 1;
+    while (padded < n) padded *= 2;
+    Values params;
+    params.reserve(padded * tkey.size());
+    for (std::size_t i = 0; i < padded; ++i) {
+      const Values& k = keys[at + std::min(i, n - 1)];
+      params.insert(params.end(), k.begin(), k.end());
+    }
+    target.query(db::select_by_keys(def.target_table, cols, tkey, padded), params, [&](Values& row) {
+      found.push_back(std::move(row));
+      return true;
+    });
+  }
+  return found;
+}
 
 }  // namespace
 
@@ -56,7 +77,7 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
   std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
 
   const auto cols = migrate::target_columns(def);
-  const auto& tkey = def.effective_target_key();
+  const RowMatcher matcher(cols, def.effective_target_key());
   exec::Channel<RangeResult> results;
   std::vector<VerifyConnections> conns(static_cast<std::size_t>(opt.workers));
   {
@@ -72,13 +93,9 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
             c.target = db::open_database(target_url);
             c.source = open_source(def);
           }
-          migrate::produce_rows(def, b.range, *c.source, [&](const Values& row) { r.source.add(row); });
-          std::string sql = "SELECT " + db::quote_list(cols) + " FROM " + db::quote_ident(def.target_table) +
-                            " WHERE " + db::range_predicate(tkey, b.range.has_lo(), b.range.has_hi());
-          c.target->query(sql, b.range.params(), [&](Values& row) {
-            r.target.add(row);
-            return true;
-          });
+          std::vector<Values> expected;
+          migrate::produce_rows(def, b.range, *c.source, [&](const Values& row) { expected.push_back(row); });
+          r.cmp = matcher.compare(expected, find_in_target(*c.target, def, cols, matcher.keys_of(expected)));
         } catch (const std::exception& e) {
           r.error = e.what();
         }
@@ -91,17 +108,31 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
 
   VerifyReport report;
   report.name = def.name;
+  report.order = "source ranges in the source's key order; target rows found by key equality";
   std::uint64_t src_sum = 0, tgt_sum = 0;
+  std::int64_t paired = 0;
   while (auto r = results.pop()) {
     if (!r->error.empty()) throw Error(ErrorKind::permanent, "verify " + def.name + " range " + r->range + ": " + r->error);
     ++report.ranges;
-    report.source_rows += r->source.rows;
-    report.target_rows += r->target.rows;
-    src_sum += r->source.hash;
-    tgt_sum += r->target.hash;
-    if (r->source.rows != r->target.rows || r->source.hash != r->target.hash) {
-      report.mismatches.push_back({r->batch, r->range, r->source.rows, r->target.rows});
+    report.source_rows += r->cmp.expected;
+    src_sum += r->cmp.source_hash;
+    tgt_sum += r->cmp.target_hash;
+    paired += r->cmp.matched + r->cmp.changed;
+    if (!r->cmp.ok()) {
+      report.mismatches.push_back({r->batch, r->range, r->cmp.expected, r->cmp.matched + r->cmp.changed,
+                                   r->cmp.first_difference});
     }
+  }
+  report.target_rows = db::query_row(*target, db::count_rows(def.target_table))[0].as_int();
+  if (report.target_rows > paired) {
+    report.mismatches.push_back({0, "target rows that no source row produced", 0, report.target_rows - paired,
+                                 "the target holds " + std::to_string(report.target_rows - paired) +
+                                     " rows whose keys no source row has"});
+  } else if (report.target_rows < paired) {
+    // More pairs than rows: some target row was paired in two ranges (two source rows
+    // produced the same target key, and one overwrote the other).
+    report.mismatches.push_back({0, "target rows produced twice", paired - report.target_rows,
+                                 report.target_rows, "source rows in different ranges produced the same target key"});
   }
   // Rows whose key is NULL are in no range (planning refuses them, but they may have come
   // in since): they were not copied, and verify must say so rather than pass them over.
@@ -114,7 +145,7 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
     std::int64_t unkeyed = db::query_row(*source, sql)[0].as_int();
     if (unkeyed > 0) {
       report.source_rows += unkeyed;
-      report.mismatches.push_back({0, "rows with a NULL key (in no batch)", unkeyed, 0});
+      report.mismatches.push_back({0, "rows with a NULL key (in no batch)", unkeyed, 0, "not copied"});
     }
   }
   std::sort(report.mismatches.begin(), report.mismatches.end(),

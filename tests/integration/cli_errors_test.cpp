@@ -131,6 +131,8 @@ INSTANTIATE_TEST_SUITE_P(
              "cannot open database postgresql://app:***@127.0.0.1:1/x", "", nullptr, "s3cret"},
         Case{"unknown_url_parameter", {"--db", "sqlite:{db}?foo=1", "--migrations", "{mig}", "run"}, 3,
              "unknown parameter 'foo'"},
+        Case{"bad_journal_mode", {"--db", "sqlite:{db}?journal_mode=fast", "--migrations", "{mig}", "run"}, 3,
+             "journal_mode must be delete, truncate, persist, memory, wal or off"},
         Case{"missing_directory_in_path", {"--db", "sqlite:{dir}/no/such/x.db?mode=rwc", "--migrations", "{mig}", "run"},
              3, "cannot open database"},
         Case{"read_only_database", {"--db", "sqlite:{db}?mode=ro", "--migrations", "{mig}", "run"}, 3, "is read-only"},

@@ -26,6 +26,8 @@ TEST(ProgressLine, ShowsRowsRateEtaAndFailures) {
   p.rows_before = 40000;
   p.rows_done = 50000;
   p.rows_estimated = 200000;
+  p.source_rows_before = 40000;
+  p.source_rows_done = 90000;
   p.seconds = 2;
   p.retries = 3;
   std::string l = ProgressPrinter::line(p, 10);
@@ -37,4 +39,5 @@ TEST(ProgressLine, ShowsRowsRateEtaAndFailures) {
   EXPECT_NE(l.find("failed 1"), std::string::npos) << l;
   EXPECT_NE(l.find("retries 3"), std::string::npos) << l;
   EXPECT_EQ(ProgressPrinter::line(p, 0).find('['), std::string::npos) << "plain lines have no bar";
+  EXPECT_EQ(l.find("written"), std::string::npos) << "a copy writes what it reads: " << l;
 }
