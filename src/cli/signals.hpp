@@ -1,4 +1,5 @@
-// SIGINT/SIGTERM: the first asks for a graceful stop, the second exits at once.
+// SIGINT/SIGTERM/SIGHUP: the first asks for a graceful stop (and cuts planning and
+// verify statements short), the second exits at once.
 #pragma once
 
 namespace rowshift::cli {

@@ -70,6 +70,9 @@ class Database {
   // the step may have changed (a pg_dump file empties search_path), so that rowshift's
   // own statements mean what they say.
   virtual void reset_session() {}
+  // Whether this connection's statements end when a stop is requested (db/interrupt.hpp;
+  // use the Interruptible scope rather than calling this).
+  virtual void set_interruptible(bool on) = 0;
 
   // After a copy into `table` finished: every sequence that a written column owns
   // (serial, identity) is set past the largest value now in the column, never lowered.

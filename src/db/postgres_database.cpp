@@ -12,6 +12,7 @@
 
 #include "db/copy_pieces.hpp"
 #include "db/copy_text.hpp"
+#include "db/interrupt.hpp"
 #include "db/pg_types.hpp"
 #include "db/placeholders.hpp"
 #include "db/postgres_values.hpp"
@@ -68,10 +69,17 @@ class PostgresDatabase final : public Database {
   }
 
   ~PostgresDatabase() override {
+    unregister_cancel();
     try {
       tx_.reset();
     } catch (...) {
     }
+  }
+
+  void set_interruptible(bool on) override {
+    interruptible_ = on;
+    if (on) register_cancel();
+    else unregister_cancel();
   }
 
   Dialect dialect() const override { return Dialect::postgresql; }
@@ -342,6 +350,8 @@ class PostgresDatabase final : public Database {
         raw_ = RawConnection::of(w);
         w.abort();
       }
+      unregister_cancel();  // the old connection's, if any: cancels go to the new one
+      register_cancel();
       prepared_.clear();
       stages_.clear();
       broken_ = false;
@@ -609,6 +619,9 @@ class PostgresDatabase final : public Database {
         broken_ = true;
         throw Error(ErrorKind::transient, "postgresql: connection lost: " + on_one_line(e.what()));
       }
+      if (state == "57014" && interruptible_ && interrupt::requested()) {
+        throw Error(ErrorKind::cancelled, "postgresql: statement cancelled: stop requested");
+      }
       if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) broken_ = true;
       throw Error(transient_sqlstate(state) ? ErrorKind::transient : ErrorKind::permanent,
                   "postgresql: " + on_one_line(e.what()) + " (SQLSTATE " + state + ")");
@@ -621,6 +634,22 @@ class PostgresDatabase final : public Database {
     }
   }
 
+  // The cancel object of the current libpq connection in interrupt's slots (-1: none).
+  void register_cancel() {
+    if (!interruptible_ || !raw_ || cancel_slot_ >= 0) return;
+    PGcancel* c = PQgetCancel(raw_);
+    if (!c) return;
+    cancel_slot_ = interrupt::register_cancel(c);
+    if (cancel_slot_ < 0) PQfreeCancel(c);
+  }
+  void unregister_cancel() {
+    if (cancel_slot_ < 0) return;
+    PQfreeCancel(static_cast<PGcancel*>(interrupt::unregister_cancel(cancel_slot_)));
+    cancel_slot_ = -1;
+  }
+
+  bool interruptible_ = false;
+  int cancel_slot_ = -1;
   DbUrl url_;
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::nontransaction> tx_;  // runs the open transaction block

@@ -181,4 +181,87 @@ std::string without_psql_restrict(std::string_view sql) {
   return out;
 }
 
+namespace {
+// Whether a quoted run (as scan_sql gives it) ends with its closing quote. Backslash
+// escapes count or not (E'..' or standard strings: scan_sql knew, the run does not say).
+bool quote_closed(std::string_view text, bool escapes) {
+  const char q = text[0];
+  std::size_t j = 1;
+  while (j < text.size()) {
+    if (escapes && text[j] == '\\') {
+      j += 2;
+      continue;
+    }
+    if (text[j] == q) {
+      if (j + 1 < text.size() && text[j + 1] == q) {
+        j += 2;
+        continue;
+      }
+      return j + 1 == text.size();
+    }
+    ++j;
+  }
+  return false;
+}
+
+bool closed(SqlSpan kind, std::string_view text) {
+  if (kind == SqlSpan::dollar_quoted) {
+    std::size_t tag = text.find('$', 1);
+    return tag != std::string_view::npos && text.size() >= 2 * (tag + 1) &&
+           text.substr(text.size() - tag - 1) == text.substr(0, tag + 1);
+  }
+  return quote_closed(text, false) || (kind == SqlSpan::string && quote_closed(text, true));
+}
+}  // namespace
+
+std::string expression_problem(std::string_view expr) {
+  std::string problem;
+  int depth = 0;
+  bool code = false;
+  scan_sql(expr, [&](SqlSpan kind, std::string_view text) {
+    if (!problem.empty()) return;
+    if (kind == SqlSpan::comment) {
+      problem = "holds a comment";
+      return;
+    }
+    if (kind != SqlSpan::code) {
+      code = true;
+      if (!closed(kind, text)) {
+        problem = kind == SqlSpan::string ? "leaves a string literal open"
+                  : kind == SqlSpan::identifier ? "leaves a quoted name open"
+                                                : "leaves a dollar quote open";
+      }
+      return;
+    }
+    for (char c : text) {
+      if (c == ';') {
+        problem = "holds a ';' (one expression, not statements)";
+        return;
+      }
+      if (c == '(') ++depth;
+      if (c == ')' && --depth < 0) {
+        problem = "closes a parenthesis it did not open";
+        return;
+      }
+      if (!std::isspace(static_cast<unsigned char>(c))) code = true;
+    }
+  });
+  if (problem.empty() && depth > 0) problem = "leaves a parenthesis open";
+  if (problem.empty() && !code) problem = "is empty";
+  return problem;
+}
+
+std::string without_comments(std::string_view sql) {
+  std::string out;
+  scan_sql(sql, [&](SqlSpan kind, std::string_view text) {
+    if (kind != SqlSpan::comment) {
+      out += text;
+      return;
+    }
+    out += ' ';
+    if (!text.empty() && text.back() == '\n') out += '\n';
+  });
+  return out;
+}
+
 }  // namespace rowshift::db

@@ -29,6 +29,17 @@ bool has_code(std::string_view sql);
 // The offsets of `token` where it stands in code (not in a literal or a comment).
 std::vector<std::size_t> find_in_code(std::string_view sql, std::string_view token);
 
+// Why `expr` cannot stand as one SQL expression where rowshift puts it, inside its own
+// parentheses ("... WHERE range AND (expr)", "SELECT (expr), ..."); "" when it can. An
+// expression that closes a parenthesis it did not open, ends a statement (;), leaves a
+// quote, a parenthesis or a block comment open, or holds a comment (which would swallow
+// what rowshift writes after it) could change the statement's structure instead of being
+// a part of it. The server still parses what passes: this rules out structure, not typos.
+std::string expression_problem(std::string_view expr);
+
+// The text with each comment replaced by one space (a line comment's newline kept).
+std::string without_comments(std::string_view sql);
+
 // psql meta-commands (lines of code that start with a backslash: \connect, \copy, and
 // the \restrict / \unrestrict pair that pg_dump writes around a dump since 15.14): they
 // are psql's, not SQL, and a server answers them with a syntax error.

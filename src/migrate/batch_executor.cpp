@@ -29,7 +29,9 @@ std::string copy_from(const MigrationDef& def, bool attached) {
 
 std::string copy_select(const MigrationDef& def, const plan::KeyRange& r, bool attached = false) {
   std::string exprs;
-  for (const auto& [target, expr] : def.columns) exprs += (exprs.empty() ? "" : ", ") + expr;
+  // Each expression in its own parentheses: a top-level comma or FROM in one cannot
+  // change the select list (migrate/loader.cpp checks they stay balanced).
+  for (const auto& [target, expr] : def.columns) exprs += (exprs.empty() ? "(" : ", (") + expr + ")";
   return "SELECT " + exprs + " FROM " + copy_from(def, attached) + range_where(def, def.key, r);
 }
 

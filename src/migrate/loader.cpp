@@ -116,7 +116,9 @@ class FileParser {
     def.key = split_list(get("key"));
     def.target_table = get("to");
     def.target_key = split_list(get("target-key"));
-    def.where = get("where");
+    // A trailing "-- why" on the directive's line is the author's note, not the filter's.
+    def.where = trim(db::without_comments(get("where")));
+    if (has("where")) expression(line_of("where"), "where", def.where);
     if (has("batch-size")) {
       const std::string& v = values_.at("batch-size");
       int n = 0;
@@ -189,10 +191,13 @@ class FileParser {
 
   std::vector<std::pair<std::string, std::string>> mapping(const std::vector<Line>& body) {
     std::vector<std::pair<std::string, std::string>> cols;
+    std::vector<int> lines;  // where each column's expression starts
     int last_line = 0;
     for (const auto& l : body) {
-      std::string t = trim(l.text);
-      if (t.empty() || t.rfind("--", 0) == 0) continue;
+      // Comments end where their line ends (each line is scanned alone), whether a line
+      // is all comment or an expression with a note after it.
+      std::string t = trim(db::without_comments(l.text));
+      if (t.empty()) continue;
       bool continuation = (l.text[0] == ' ' || l.text[0] == '\t') && !cols.empty();
       if (continuation) {
         cols.back().second += " " + t;
@@ -215,14 +220,22 @@ class FileParser {
         if (c.first == target) fail(l.number, "column '" + target + "' mapped twice");
       }
       cols.emplace_back(target, expr);
+      lines.push_back(l.number);
       last_line = l.number;
     }
-    for (auto& c : cols) {
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      auto& c = cols[i];
       while (!c.second.empty() && (c.second.back() == ',' || c.second.back() == ';')) c.second.pop_back();
       c.second = trim(c.second);
+      expression(lines[i], "the expression of column '" + c.first + "'", c.second);
     }
     if (cols.empty()) fail(last_line ? last_line : 1, "copy migration maps no columns (lines 'target = expression')");
     return cols;
+  }
+
+  void expression(int line, const std::string& what, const std::string& expr) const {
+    std::string problem = db::expression_problem(expr);
+    if (!problem.empty()) fail(line, what + " " + problem + ": '" + expr.substr(0, 60) + "' must be one SQL expression");
   }
 
   bool has(const std::string& k) const { return values_.count(k) > 0; }
@@ -299,6 +312,15 @@ void check_definition(const MigrationDef& d) {
   };
   once_each(d.key, "the key");
   once_each(d.target_key, "the target key");
+  // Where rowshift puts them into its own statements, these must stay one expression each.
+  auto one_expression = [&](const std::string& what, const std::string& expr) {
+    std::string problem = db::expression_problem(expr);
+    if (!problem.empty()) bad(what + " " + problem + ": '" + expr.substr(0, 60) + "' must be one SQL expression");
+  };
+  if (d.kind != MigrationKind::schema && !d.where.empty()) one_expression("where", d.where);
+  if (d.kind == MigrationKind::copy) {
+    for (const auto& [target, expr] : d.columns) one_expression("the expression of column '" + target + "'", expr);
+  }
   switch (d.kind) {
     case MigrationKind::schema:
       if (d.sql.empty()) bad("schema migration has no SQL");

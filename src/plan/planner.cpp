@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "checkpoint/key_codec.hpp"
+#include "db/interrupt.hpp"
 #include "db/sql.hpp"
 #include "rowshift/error.hpp"
 
@@ -107,6 +108,7 @@ void plan_by_reading(db::Database& db, const PlanRequest& req, Plan& plan, std::
 
   Values last;
   for (;;) {
+    db::throw_if_interrupted("planning");  // a stop that came between two pages
     int seen = 0;
     db.query(last.empty() ? first_sql : next_sql, last, [&](Values& key) {
       for (std::size_t i = 0; i < key.size(); ++i) {

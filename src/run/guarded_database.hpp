@@ -45,6 +45,7 @@ class GuardedDatabase final : public db::Database {
     guard([&] { inner_->commit_after(sql, params); });
   }
   void rollback() override { inner_->rollback(); }  // never waits: it must always run
+  void set_interruptible(bool on) override { inner_->set_interruptible(on); }
   void lock_setup() override {
     guard([&] { inner_->lock_setup(); });
   }

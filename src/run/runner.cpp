@@ -4,6 +4,7 @@
 #include <random>
 
 #include "checkpoint/fence.hpp"
+#include "db/interrupt.hpp"
 #include "db/sql_lexer.hpp"
 #include "exec/retry_policy.hpp"
 #include "migrate/batch_executor.hpp"
@@ -351,7 +352,10 @@ MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
   if (!rec) {
     // Plan before writing anything: a bad key (NULLs) must leave the database as it was.
     db::Database& keys = def.kind == MigrationKind::update ? *target : *source;
-    auto p = plan::plan_batches(keys, {def.source_table, def.key, def.where, batch_size_for(def)});
+    auto p = [&] {
+      db::Interruptible cancellable(keys);  // nothing is stored yet: a stop leaves no trace
+      return plan::plan_batches(keys, {def.source_table, def.key, def.where, batch_size_for(def)});
+    }();
     checkpoint::MigrationRecord fresh;
     fresh.name = def.name;
     fresh.kind = to_string(def.kind);

@@ -1,6 +1,7 @@
 // Runner's read-only verbs: plan, status and rejects. They read the definitions, the
 // source and the checkpoint store, and write nothing (plan does not even create the store).
 #include "checkpoint/key_codec.hpp"
+#include "db/interrupt.hpp"
 #include "db/sql.hpp"
 #include "plan/planner.hpp"
 #include "run/context.hpp"
@@ -39,6 +40,7 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
       auto source = I.open_source(*def);
       db::Database& db = def->kind == MigrationKind::update ? *I.target : *source;
       if (db.table_exists(def->source_table)) {
+        db::Interruptible cancellable(db);  // a signal ends a long scan within a second
         auto p = plan::plan_batches(db, {def->source_table, def->key, def->where, I.batch_size_for(*def)});
         e.batches = static_cast<std::int64_t>(p.batches.size());
         e.rows = p.rows;

@@ -10,6 +10,7 @@
 // produced are found by counting: the target's rows against the rows paired.
 #include <algorithm>
 
+#include "db/interrupt.hpp"
 #include "db/sql.hpp"
 #include "exec/channel.hpp"
 #include "exec/worker_pool.hpp"
@@ -30,6 +31,7 @@ struct RangeResult {
   std::string range;
   RangeComparison cmp;
   std::string error;
+  ErrorKind error_kind = ErrorKind::permanent;
 };
 
 struct VerifyConnections {
@@ -93,9 +95,15 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
             c.target = db::open_database(target_url);
             c.source = open_source(def);
           }
+          // A signal ends verify within a second: running reads are cancelled, and no
+          // further range starts.
+          db::Interruptible source_reads(*c.source), target_reads(*c.target);
           std::vector<Values> expected;
           migrate::produce_rows(def, b.range, *c.source, [&](const Values& row) { expected.push_back(row); });
           r.cmp = matcher.compare(expected, find_in_target(*c.target, def, cols, matcher.keys_of(expected)));
+        } catch (const Error& e) {
+          r.error = e.what();
+          r.error_kind = e.kind();
         } catch (const std::exception& e) {
           r.error = e.what();
         }
@@ -112,7 +120,10 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
   std::uint64_t src_sum = 0, tgt_sum = 0;
   std::int64_t paired = 0;
   while (auto r = results.pop()) {
-    if (!r->error.empty()) throw Error(ErrorKind::permanent, "verify " + def.name + " range " + r->range + ": " + r->error);
+    if (!r->error.empty()) {
+      if (r->error_kind == ErrorKind::cancelled) throw Error(ErrorKind::cancelled, "verify " + def.name + ": " + r->error);
+      throw Error(ErrorKind::permanent, "verify " + def.name + " range " + r->range + ": " + r->error);
+    }
     ++report.ranges;
     report.source_rows += r->cmp.expected;
     src_sum += r->cmp.source_hash;
@@ -123,7 +134,10 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
                                    r->cmp.first_difference});
     }
   }
-  report.target_rows = db::query_row(*target, db::count_rows(def.target_table))[0].as_int();
+  report.target_rows = [&] {
+    db::Interruptible cancellable(*target);
+    return db::query_row(*target, db::count_rows(def.target_table))[0].as_int();
+  }();
   if (report.target_rows > paired) {
     report.mismatches.push_back({0, "target rows that no source row produced", 0, report.target_rows - paired,
                                  "the target holds " + std::to_string(report.target_rows - paired) +
@@ -142,6 +156,7 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
     for (const auto& k : def.key) null_key += (null_key.empty() ? "" : " OR ") + db::quote_ident(k) + " IS NULL";
     std::string sql = "SELECT count(*) FROM " + db::quote_ident(def.source_table) + " WHERE (" + null_key + ")";
     if (!def.where.empty()) sql += " AND (" + def.where + ")";
+    db::Interruptible cancellable(*source);
     std::int64_t unkeyed = db::query_row(*source, sql)[0].as_int();
     if (unkeyed > 0) {
       report.source_rows += unkeyed;

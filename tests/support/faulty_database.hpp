@@ -110,6 +110,7 @@ class FaultyDatabase final : public db::Database {
     inner_->commit();
   }
   void rollback() override { inner_->rollback(); }
+  void set_interruptible(bool on) override { inner_->set_interruptible(on); }
   bool attach(const db::DbUrl& other, const std::string& schema) override { return inner_->attach(other, schema); }
   bool table_exists(const std::string& t) override { return inner_->table_exists(t); }
   std::vector<std::string> table_columns(const std::string& t) override { return inner_->table_columns(t); }

@@ -120,3 +120,36 @@ TEST(Loader, ChecksumFollowsDefinition) {
   c.batch_size = 10;
   EXPECT_EQ(a.checksum(), c.checksum()) << "batch size does not change what a migration does";
 }
+
+// Issue 14 item 1: a where is one expression; a note after it on the directive's line,
+// or after a column's expression, is a comment and not part of the SQL.
+TEST(Loader, TrailingCommentsAreNotPartOfWhereOrExpressions) {
+  auto def = rowshift::migrate::parse_migration_file(
+      "-- rowshift:kind copy\n-- rowshift:from orders\n-- rowshift:key id\n-- rowshift:to v2\n"
+      "-- rowshift:where currency = 'EUR' -- only euros\n"
+      "id\nnote = coalesce(note, '-- none') -- keep the dashes\ntotal = amount /* cents */ * 100\n",
+      "0002_x", "0002_x.sql");
+  EXPECT_EQ(def.where, "currency = 'EUR'");
+  ASSERT_EQ(def.columns.size(), 3u);
+  EXPECT_EQ(def.columns[1].second, "coalesce(note, '-- none')");
+  EXPECT_EQ(def.columns[2].second, "amount   * 100");
+}
+
+TEST(Loader, ExpressionsThatChangeTheStatementAreRefused) {
+  for (const std::string& where : {"1=1) OR (1=1", "x = 1; DELETE FROM t", "(1=1", "a = 'open", "\"open = 1",
+                                   "$$open", "x = 1) --"}) {
+    auto def = rowshift::Migration::copy("0001_c").from("t").key("id").to("u").column("id", "id").where(where).def();
+    try {
+      rowshift::migrate::merge_migrations({def});
+      ADD_FAILURE() << "accepted where " << where;
+    } catch (const rowshift::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("must be one SQL expression"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("0001_c"), std::string::npos) << e.what();
+    }
+  }
+  for (const std::string& ok : {"a = ')'", "f(x, (y))", "tags ? 'vip'", "note = E'it\\'s'", "x = $$a;b$$",
+                                "\"odd)name\" = 1", "(SELECT max(id) FROM t) > 0"}) {
+    auto def = rowshift::Migration::copy("0001_c").from("t").key("id").to("u").column("id", "id").where(ok).def();
+    EXPECT_NO_THROW(rowshift::migrate::merge_migrations({def})) << ok;
+  }
+}
