@@ -28,6 +28,9 @@
 
 namespace rowshift {
 
+// The largest batch a migration or --batch-size may ask for (rows per transaction).
+inline constexpr int kMaxBatchSize = 10000000;
+
 enum class MigrationKind { schema, copy, update, transform };
 const char* to_string(MigrationKind kind);
 

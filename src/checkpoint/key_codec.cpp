@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "rowshift/error.hpp"
 
@@ -64,13 +65,20 @@ class Parser {
     if (c == '{') {
       ++pos_;
       skip_ws();
-      if (string() != "x") fail("unknown object key");
+      const std::string tag = string();
+      if (tag != "x" && tag != "f") fail("unknown object key");
       skip_ws();
       expect(':');
       skip_ws();
       std::string hex = string();
       skip_ws();
       expect('}');
+      if (tag == "f") {
+        if (hex == "inf") return Value(std::numeric_limits<double>::infinity());
+        if (hex == "-inf") return Value(-std::numeric_limits<double>::infinity());
+        if (hex == "nan") return Value(std::numeric_limits<double>::quiet_NaN());
+        fail("unknown non-finite number");
+      }
       if (hex.size() % 2) fail("odd hex length");
       Blob b;
       for (std::size_t i = 0; i < hex.size(); i += 2) {
@@ -169,13 +177,17 @@ std::string encode_key(const Values& key) {
     } else if (v.is_int()) {
       out += std::to_string(v.as_int());
     } else if (v.is_double()) {
+      const double d = v.as_double();
+      if (!std::isfinite(d)) {
+        // JSON has no such numbers; a REAL key may hold them (a batch boundary at
+        // Infinity is as good as any other).
+        out += std::isnan(d) ? "{\"f\":\"nan\"}" : d > 0 ? "{\"f\":\"inf\"}" : "{\"f\":\"-inf\"}";
+        continue;
+      }
       char buf[40];
-      std::snprintf(buf, sizeof buf, "%.17g", v.as_double());
+      std::snprintf(buf, sizeof buf, "%.17g", d);
       std::string s = buf;
       if (s.find_first_of(".eE") == std::string::npos) s += ".0";
-      if (!std::isfinite(v.as_double())) {
-        throw Error(ErrorKind::permanent, "key value " + s + " is not a finite number");
-      }
       out += s;
     } else if (v.is_text()) {
       encode_string(out, v.as_text());

@@ -1,6 +1,9 @@
 // The rowshift command line: CLI11 flags -> RunOptions -> one Runner call.
 // Only this file catches errors, to turn them into one line and an exit code.
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -74,7 +77,7 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--workers", f.workers, "parallel workers, one connection each (default 4)")
       ->check(cli::whole_number(1, 256));
   cmd->add_option("--batch-size", f.batch_size, "rows per batch when planning (default 1000)")
-      ->check(cli::whole_number(1, 10000000));
+      ->check(cli::whole_number(1, kMaxBatchSize));
   cmd->add_option("--max-attempts", f.max_attempts, "attempts per batch for transient errors (default 3)")
       ->check(cli::whole_number(1, 100));
   cmd->add_option("--backoff-cap-ms", f.backoff_cap_ms, "longest wait between attempts (default 5000)")
@@ -106,13 +109,28 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
 }  // namespace
 
 int cli_main(int argc, char** argv) {
+  // Started with a standard stream closed (`2>&-`), the first file opened would become
+  // fd 2, and progress text would go into whatever it is: a database socket. Keep 0-2
+  // taken by /dev/null instead.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      int opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (opened >= 0 && opened != fd) {
+        dup2(opened, fd);
+        close(opened);
+      }
+    }
+  }
   Flags f;
   CLI::App app{"rowshift: batched, resumable database data migrations"};
   app.require_subcommand(1);
   app.add_option("--db", f.db, "target database URL (sqlite:FILE, postgresql://...); env ROWSHIFT_DB")
       ->envname("ROWSHIFT_DB");
-  app.add_option("--store", f.store, "checkpoint store URL (default: the target database)");
-  auto* mig = app.add_option("--migrations", f.migrations, "folder of *.sql migrations (default ./migrations)");
+  app.add_option("--store", f.store, "checkpoint store URL (default: the target database); env ROWSHIFT_STORE")
+      ->envname("ROWSHIFT_STORE");
+  auto* mig = app.add_option("--migrations", f.migrations,
+                             "folder of *.sql migrations (default ./migrations); env ROWSHIFT_MIGRATIONS")
+                  ->envname("ROWSHIFT_MIGRATIONS");
   app.add_flag("--quiet", f.quiet, "no progress display");
 
   auto* plan = app.add_subcommand("plan", "show what would run; writes nothing");

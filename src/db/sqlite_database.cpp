@@ -86,6 +86,14 @@ class SqliteDatabase final : public Database {
       throw Error(ErrorKind::config, "cannot open database " + url.redacted() +
                                          ": file not found (add ?mode=rwc to create it)");
     }
+    // SQLite takes an empty file for an empty database: a mistyped or truncated file
+    // would quietly become one (with checkpoint tables). Only ?mode=rwc makes one.
+    std::error_code size_ec;
+    if (!url.is_memory() && mode != "rwc" && std::filesystem::is_regular_file(url.path, size_ec) &&
+        std::filesystem::file_size(url.path, size_ec) == 0 && !size_ec) {
+      throw Error(ErrorKind::config, "cannot open database " + url.redacted() +
+                                         ": the file is empty (0 bytes), not a database (add ?mode=rwc to make one in it)");
+    }
     // URI filenames let attach() open the other file read-only. The main file is named
     // by path; one that itself starts with "file:" is passed as "./file:...".
     if (!url.is_memory() && file.rfind("file:", 0) == 0) file = "./" + file;

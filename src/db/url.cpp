@@ -149,7 +149,8 @@ DbUrl parse_sqlite(std::string_view rest, std::string_view shown) {
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) bad(shown, "timeout must be milliseconds");
     } else if (k == "journal_mode") {
       static const char* const kModes[] = {"delete", "truncate", "persist", "memory", "wal", "off"};
-      if (std::none_of(std::begin(kModes), std::end(kModes), [&](const char* m) { return v == m; })) {
+      const std::string& mode = v;  // clang before 16 cannot capture a structured binding
+      if (std::none_of(std::begin(kModes), std::end(kModes), [&](const char* m) { return mode == m; })) {
         bad(shown, "journal_mode must be delete, truncate, persist, memory, wal or off");
       }
     } else {
@@ -302,6 +303,17 @@ DbUrl parse_url(std::string_view text) {
   }
   url.original = std::string(text);
   return url;
+}
+
+DbUrl parse_url_reference(std::string_view reference) {
+  if (reference.rfind("env:", 0) != 0) return parse_url(reference);
+  const std::string name(reference.substr(4));
+  const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
+  if (!value || !*value) {
+    throw Error(ErrorKind::config, "source-db " + std::string(reference) + ": environment variable " +
+                                       (name.empty() ? "(no name)" : name) + " is not set");
+  }
+  return parse_url(value);
 }
 
 }  // namespace rowshift::db

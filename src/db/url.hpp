@@ -45,4 +45,9 @@ struct DbUrl {
 // Throws rowshift::Error (config) naming the URL (redacted) and what is wrong.
 DbUrl parse_url(std::string_view url);
 
+// A URL as a migration names it: a URL, or env:NAME for the URL in environment variable
+// NAME (so that a password need not be written into a migration file, nor show in `ps`).
+// Throws Error (config) naming the variable when it is not set.
+DbUrl parse_url_reference(std::string_view reference);
+
 }  // namespace rowshift::db

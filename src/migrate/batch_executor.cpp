@@ -321,4 +321,30 @@ void produce_rows(const MigrationDef& def, const plan::KeyRange& range, db::Data
   });
 }
 
+void probe_read(const MigrationDef& def, db::Database& db) {
+  const plan::KeyRange everything;
+  std::string sql;
+  switch (def.kind) {
+    case MigrationKind::copy:
+      sql = copy_select(def, everything);
+      break;
+    case MigrationKind::transform: {
+      std::string cols = def.source_columns.empty() ? "*" : db::quote_list(def.source_columns);
+      sql = "SELECT " + cols + " FROM " + db::quote_ident(def.source_table) + range_where(def, def.key, everything);
+      break;
+    }
+    case MigrationKind::update:
+      sql = "SELECT 1 FROM " + db::quote_ident(def.source_table) + range_where(def, def.key, everything);
+      break;
+    case MigrationKind::schema:
+      return;
+  }
+  try {
+    db.query(sql + " AND 1=0", {}, [](Values&) { return false; });
+  } catch (const Error& e) {
+    if (e.transient() || e.kind() == ErrorKind::cancelled) throw;
+    throw Error(ErrorKind::config, "migration " + def.name + ": its read fails before any row is written: " + e.what());
+  }
+}
+
 }  // namespace rowshift::migrate

@@ -81,4 +81,11 @@ void produce_rows(const MigrationDef& def, const plan::KeyRange& range, db::Data
 // The target columns a copy or transform writes, in order.
 std::vector<std::string> target_columns(const MigrationDef& def);
 
+// Runs the migration's read with no rows: its where, its column expressions and the
+// columns it reads, as its batches will run them. A missing column or a syntax error
+// fails here (Error config, naming the migration) before anything is written, instead
+// of in every batch after the plan was stored. `db` is where the batches read: the
+// source, or the target for an update.
+void probe_read(const MigrationDef& def, db::Database& db);
+
 }  // namespace rowshift::migrate

@@ -90,6 +90,7 @@ class FileParser {
     for (; i < lines_.size(); ++i) {
       std::string t = trim(lines_[i].text);
       if (t.empty()) continue;
+      refuse_misspelled_directive(lines_[i].number, t);
       if (t.rfind(kDirective, 0) == 0) {
         directive(lines_[i].number, t.substr(kDirective.size()));
       } else if (t.rfind("--", 0) != 0) {
@@ -98,6 +99,7 @@ class FileParser {
     }
     std::vector<Line> body(lines_.begin() + static_cast<long>(i), lines_.end());
     for (const auto& l : body) {
+      refuse_misspelled_directive(l.number, trim(l.text));
       if (trim(l.text).rfind(kDirective, 0) == 0) fail(l.number, "directive after the body has started");
     }
 
@@ -121,15 +123,14 @@ class FileParser {
     if (has("where")) expression(line_of("where"), "where", def.where);
     if (has("batch-size")) {
       const std::string& v = values_.at("batch-size");
-      int n = 0;
-      try {
-        std::size_t used = 0;
-        n = std::stoi(v, &used);
-        if (used != v.size()) n = 0;
-      } catch (...) {
+      long long n = 0;
+      bool digits = !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
+      if (digits && v.size() <= 9) n = std::stoll(v);
+      if (n < 1 || n > kMaxBatchSize) {
+        fail(line_of("batch-size"), "batch-size must be a whole number from 1 to " + std::to_string(kMaxBatchSize) +
+                                        ", got '" + v + "'");
       }
-      if (n <= 0) fail(line_of("batch-size"), "batch-size must be a positive integer, got '" + v + "'");
-      def.batch_size = n;
+      def.batch_size = static_cast<int>(n);
     }
 
     std::string text;
@@ -233,6 +234,17 @@ class FileParser {
     return cols;
   }
 
+  // "--rowshift:kind copy" or "--  rowshift :kind" is a comment to SQL: the migration
+  // would silently become a schema step that runs its header as SQL.
+  void refuse_misspelled_directive(int line, const std::string& t) const {
+    if (t.rfind("--", 0) != 0 || t.rfind(kDirective, 0) == 0) return;
+    std::size_t at = t.find_first_not_of(" \t", 2);
+    if (at == std::string::npos || t.compare(at, 8, "rowshift") != 0) return;
+    std::size_t colon = t.find_first_not_of(" \t", at + 8);
+    if (colon == std::string::npos || t[colon] != ':') return;
+    fail(line, "'" + t.substr(0, 40) + "' looks like a directive: write it '" + kDirective + "KEY VALUE'");
+  }
+
   void expression(int line, const std::string& what, const std::string& expr) const {
     std::string problem = db::expression_problem(expr);
     if (!problem.empty()) fail(line, what + " " + problem + ": '" + expr.substr(0, 60) + "' must be one SQL expression");
@@ -260,6 +272,10 @@ class FileParser {
 }  // namespace
 
 MigrationDef parse_migration_file(const std::string& text, const std::string& name, const std::string& origin) {
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) {
+    // Invisible in an editor, it would make the first line neither a directive nor SQL.
+    throw Error(ErrorKind::config, origin + ":1: the file starts with a UTF-8 byte order mark (BOM); save it without one");
+  }
   std::string why;
   if (auto at = first_bad_byte(text, why); at != std::string::npos) {
     int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
@@ -272,6 +288,10 @@ MigrationDef parse_migration_file(const std::string& text, const std::string& na
 std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
+    if (std::filesystem::exists(dir, ec)) {
+      throw Error(ErrorKind::config, "migrations path '" + dir.string() +
+                                         "' is a file, not a directory (give the folder that holds the .sql files)");
+    }
     throw Error(ErrorKind::config, "migrations directory '" + dir.string() + "' does not exist");
   }
   std::vector<std::filesystem::path> files;
@@ -294,12 +314,44 @@ std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir) {
   return out;
 }
 
+namespace {
+// A schema step runs in a transaction of rowshift's, together with its record: a COMMIT
+// inside would commit half the step, unrecorded, and the fixed file would then fail
+// with "already exists" forever. Savepoints stay inside the transaction and are fine.
+template <typename Bad>
+void refuse_transaction_control(const MigrationDef& d, const Bad& bad) {
+  int n = 0;
+  for (const auto& st : db::split_statements(db::without_comments(d.sql))) {
+    ++n;
+    std::string word;
+    for (char c : st) {
+      if (!std::isalpha(static_cast<unsigned char>(c))) break;
+      word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    std::string rest = st.substr(word.size());
+    auto next = rest.find_first_not_of(" \t\r\n");
+    std::string after = next == std::string::npos ? "" : rest.substr(next, 2);
+    bool to_savepoint = word == "ROLLBACK" && (after == "TO" || after == "to" || after == "To");
+    static const char* const kControl[] = {"BEGIN", "COMMIT", "END", "ROLLBACK", "ABORT", "START"};
+    for (const char* c : kControl) {
+      if (word == c && !to_savepoint && (word != "START" || rest.find("TRANSACTION") != std::string::npos ||
+                                         rest.find("transaction") != std::string::npos)) {
+        bad("statement " + std::to_string(n) + " is " + word + " ('" + st.substr(0, 40) +
+            "'): a schema step runs in one transaction with its record; leave transaction control out");
+      }
+    }
+  }
+}
+}  // namespace
+
 void check_definition(const MigrationDef& d) {
   auto bad = [&](const std::string& why) {
     throw Error(ErrorKind::config, "migration " + d.name + ": " + why);
   };
   if (d.name.empty()) throw Error(ErrorKind::config, "a migration has no name");
-  if (d.batch_size && *d.batch_size <= 0) bad("batch size must be positive");
+  if (d.batch_size && (*d.batch_size <= 0 || *d.batch_size > kMaxBatchSize)) {
+    bad("batch size must be from 1 to " + std::to_string(kMaxBatchSize) + ", got " + std::to_string(*d.batch_size));
+  }
   // A column twice in a key would bind its range bounds to the wrong parameters, and
   // twice among the target columns would write one value over the other.
   auto once_each = [&](const std::vector<std::string>& names, const std::string& what) {
@@ -324,6 +376,7 @@ void check_definition(const MigrationDef& d) {
   switch (d.kind) {
     case MigrationKind::schema:
       if (d.sql.empty()) bad("schema migration has no SQL");
+      refuse_transaction_control(d, bad);
       for (const auto& m : db::psql_meta_commands(d.sql)) {
         if (m.text.rfind("\\restrict", 0) == 0 || m.text.rfind("\\unrestrict", 0) == 0) continue;  // pg_dump's guard
         bad("line " + std::to_string(m.line) + " is a psql meta-command ('" + m.text.substr(0, 40) +

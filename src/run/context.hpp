@@ -18,6 +18,12 @@ namespace rowshift {
 
 class RunJournalMode;
 
+// ASCII lower case: how preflight finds a table's name in earlier schema steps' SQL.
+inline std::string lower_ascii(std::string s) {
+  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return s;
+}
+
 // A table or column a migration needs is not there (yet).
 class MissingObject : public Error {
  public:
@@ -78,6 +84,10 @@ struct Runner::Impl {
 
   // Table and column checks that need no write. Throws MissingObject (an Error(config)).
   void check_tables(const MigrationDef& def, db::Database& source);
+  // check_tables as `run` and `plan` both apply it before anything is written: a missing
+  // table or column is accepted (false) only when an earlier pending schema step, whose
+  // lower-cased SQL is in pending_schema_sql, mentions it. True: everything is there.
+  bool preflight(const MigrationDef& def, db::Database& source, const std::string& pending_schema_sql);
   // Refuses a new migration whose definition equals that of a recorded migration that
   // is no longer defined (a renamed file would otherwise run twice).
   void check_renames(const std::vector<const MigrationDef*>& selected);

@@ -14,12 +14,6 @@
 #include "run/target_journal.hpp"
 
 namespace rowshift {
-namespace {
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-}  // namespace
 
 ExitCode RunReport::exit_code() const {
   if (interrupted) return ExitCode::interrupted;
@@ -56,7 +50,7 @@ Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
   store_url = opt.store_url.empty() ? target_url : db::parse_url(opt.store_url);
   store_is_target = store_url.identity() == target_url.identity();
   for (const auto& m : migrations) {
-    if (!m.source_db.empty()) db::parse_url(m.source_db);  // a bad URL fails before any work
+    if (!m.source_db.empty()) db::parse_url_reference(m.source_db);  // a bad URL fails before any work
   }
   target = db::open_database(target_url);
   if (!store_is_target) store_conn = db::open_database(store_url);
@@ -64,7 +58,7 @@ Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
 }
 
 db::DbUrl Runner::Impl::source_url(const MigrationDef& def) const {
-  return def.source_db.empty() ? target_url : db::parse_url(def.source_db);
+  return def.source_db.empty() ? target_url : db::parse_url_reference(def.source_db);
 }
 
 bool Runner::Impl::source_is_target(const MigrationDef& def) const {
@@ -131,6 +125,23 @@ void Runner::Impl::check_renames(const std::vector<const MigrationDef*>& selecte
   }
 }
 
+bool Runner::Impl::preflight(const MigrationDef& def, db::Database& source, const std::string& pending_schema_sql) {
+  try {
+    check_tables(def, source);
+    return true;
+  } catch (const MissingObject& e) {
+    // Accepted only when the earlier steps mention the table and every column needed.
+    if (pending_schema_sql.find(lower_ascii(e.object())) == std::string::npos) throw;
+    for (const auto& c : e.columns()) {
+      if (pending_schema_sql.find(lower_ascii(c)) == std::string::npos) {
+        throw Error(ErrorKind::config,
+                    std::string(e.what()) + ", and no earlier migration mentions its column \"" + c + "\"");
+      }
+    }
+    return false;
+  }
+}
+
 void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
   if (def.kind == MigrationKind::schema) return;
   if (def.kind != MigrationKind::update && source_is_target(def) && def.source_table == def.target_table) {
@@ -179,6 +190,10 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
             "migration " + def.name + ": " + role + " column \"" + c + "\" not found in table \"" + n.table + "\"");
       }
     }
+    // The read side is there: its where and column expressions, as the batches will run
+    // them, before the target is looked at (a target that an earlier schema step creates
+    // must not keep a bad expression from being found now).
+    if (&n == &needs.front()) migrate::probe_read(def, *n.db);
   }
   // An update changes rows in place and writes no upserts: it needs no target key.
   if (!store_is_target && def.kind != MigrationKind::update &&
@@ -215,22 +230,11 @@ RunReport Runner::run(const std::string& only) {
     }();
     if (done) continue;
     if (def->kind == MigrationKind::schema) {
-      pending_schema_sql += lower(def->sql) + "\n";
+      pending_schema_sql += lower_ascii(def->sql) + "\n";
       continue;
     }
     auto source = I.open_source(*def);
-    try {
-      I.check_tables(*def, *source);
-    } catch (const MissingObject& e) {
-      // Accepted only when the earlier steps mention the table and every column needed.
-      if (pending_schema_sql.find(lower(e.object())) == std::string::npos) throw;
-      for (const auto& c : e.columns()) {
-        if (pending_schema_sql.find(lower(c)) == std::string::npos) {
-          throw Error(ErrorKind::config,
-                      std::string(e.what()) + ", and no earlier migration mentions its column \"" + c + "\"");
-        }
-      }
-    }
+    I.preflight(*def, *source, pending_schema_sql);
   }
   RunReport report;
   RunJournalMode journal(I);

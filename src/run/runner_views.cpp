@@ -12,6 +12,7 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
   auto& I = *impl_;
   std::vector<PlanEntry> out;
   bool have_store = I.store_exists();
+  std::string pending_schema_sql;  // of the steps before this one that have not run
   for (const auto* def : I.select(only)) {
     PlanEntry e;
     e.name = def->name;
@@ -19,6 +20,9 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
     e.state = "pending";
     std::optional<checkpoint::MigrationRecord> rec;
     if (have_store) rec = I.store().migration(def->name);
+    if (def->kind == MigrationKind::schema && !(rec && rec->status == "done")) {
+      pending_schema_sql += lower_ascii(def->sql) + "\n";
+    }
     if (rec) {
       e.state = rec->checksum != def->checksum() ? "changed" : rec->status;
       e.batches = rec->total_batches;
@@ -40,6 +44,9 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
       auto source = I.open_source(*def);
       db::Database& db = def->kind == MigrationKind::update ? *I.target : *source;
       if (db.table_exists(def->source_table)) {
+        // The checks `run` makes before writing, so that plan accepts what run accepts
+        // and refuses what it refuses; a target an earlier step creates may be missing.
+        if (!I.preflight(*def, *source, pending_schema_sql)) e.description += " (target not there yet)";
         db::Interruptible cancellable(db);  // a signal ends a long scan within a second
         auto p = plan::plan_batches(db, {def->source_table, def->key, def->where, I.batch_size_for(*def)});
         e.batches = static_cast<std::int64_t>(p.batches.size());

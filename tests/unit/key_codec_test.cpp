@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "checkpoint/key_codec.hpp"
 #include "rowshift/error.hpp"
 
@@ -44,4 +47,16 @@ TEST(KeyCodec, DescribeEscapesControlCharactersSoMessagesStayOneLine) {
   EXPECT_EQ(describe_key({Value(std::string("x\ny\r\x01\x7f'\\"))}), "E'x\\ny\\r\\x01\\x7f''\\\\'");
   const std::string shown = describe_key({Value("line1\nline2")});
   EXPECT_EQ(shown.find('\n'), std::string::npos);
+}
+
+// Issue 14 item 12: a REAL key with a batch boundary at Infinity failed the plan with
+// "inf.0 is not a finite number" (exit 1).
+TEST(KeyCodec, NonFiniteDoublesRoundTrip) {
+  const double inf = std::numeric_limits<double>::infinity();
+  auto back = decode_key(encode_key({Value(inf), Value(-inf), Value(std::nan("")), Value(1.5)}));
+  ASSERT_EQ(back.size(), 4u);
+  EXPECT_EQ(back[0].as_double(), inf);
+  EXPECT_EQ(back[1].as_double(), -inf);
+  EXPECT_TRUE(std::isnan(back[2].as_double()));
+  EXPECT_EQ(back[3].as_double(), 1.5);
 }

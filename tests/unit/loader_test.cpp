@@ -70,7 +70,7 @@ TEST(Loader, ErrorsNameFileAndLine) {
   EXPECT_NE(error_of("CREATE TABLE a (x INT);\n-- rowshift:kind copy\n").find(":2: directive after the body"),
             std::string::npos);
   EXPECT_NE(error_of("-- rowshift:kind copy\n-- rowshift:from a\n-- rowshift:key id\n-- rowshift:to b\n-- rowshift:batch-size -5\nid\n")
-                .find("batch-size must be a positive integer"),
+                .find("batch-size must be a whole number from 1 to 10000000, got '-5'"),
             std::string::npos);
   EXPECT_NE(error_of("-- rowshift:kind copy\n-- rowshift:from a\n-- rowshift:key id\n-- rowshift:to b\nid = \n").find("no expression"),
             std::string::npos);

@@ -1,0 +1,115 @@
+// Issue 14, "Hostile input, faults and secrets": regression tests named after the items
+// (the bad-input table is tests/integration/cli_errors_test.cpp; signals are in
+// issue14_signals_test.cpp).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "rowshift/rowshift.hpp"
+#include "support/backend.hpp"
+#include "support/process.hpp"
+#include "support/sqlite_fixture.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace rowshift;
+using namespace rowshift::testing;
+
+namespace {
+
+class Issue14 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    open_db(source)->execute_script(
+        "CREATE TABLE src (id INTEGER PRIMARY KEY, v TEXT);"
+        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 3000) "
+        "INSERT INTO src SELECT n, 'value ' || n FROM s");
+    open_db(pg)->execute_script("CREATE TABLE dst (id bigint PRIMARY KEY, v text)");
+    std::filesystem::create_directory(dir.file("mig"));
+  }
+  void write_copy(const std::string& source_db) {
+    std::ofstream(dir.file("mig/0001_copy.sql")) << "-- rowshift:kind copy\n-- rowshift:source-db " << source_db
+                                                 << "\n-- rowshift:from src\n-- rowshift:key id\n-- rowshift:to dst\nid\nv\n";
+  }
+  std::string rowshift(const std::string& args) const {
+    return std::string(ROWSHIFT_BIN) + " --db '" + pg + "' --migrations " + dir.file("mig") + " " + args;
+  }
+
+  TempDir dir;
+  const std::string source = dir.sqlite_url("source.db");
+  const std::string pg = new_pg_database();
+};
+
+}  // namespace
+
+// Item 11: started with stdout and stderr closed, the first connection became fd 2, and
+// the progress text went into the PostgreSQL socket ("invalid frontend message type").
+TEST_F(Issue14, ClosedStandardStreamsDoNotReachADatabaseSocket) {
+  write_copy(source);
+  // Slow enough (3 s) for progress lines to be printed while the connections are open.
+  auto r = run_process({"/bin/sh", "-c", "exec " + rowshift("run --batch-size 100 --max-rate 1000") + " 2>&- >/dev/null"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(count_rows(*open_db(pg), "SELECT count(*) FROM dst"), 3000);
+  // A session the server ended for a protocol violation counts as fatal.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto stats = open_db(pg);
+  EXPECT_EQ(count_rows(*stats, "SELECT sessions_fatal FROM pg_stat_database WHERE datname = current_database()"), 0)
+      << "text reached a database connection";
+  auto all_closed = run_process({"/bin/sh", "-c", "exec " + rowshift("run") + " 1>&- 2>&- <&-"});
+  EXPECT_EQ(all_closed.exit_code, 0);
+  auto v = run_process({"/bin/sh", "-c", rowshift("verify 0001_copy")});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+}
+
+// Item 7: a migration names its source's URL by environment variable, so that the
+// password is in neither the file nor `ps`; ROWSHIFT_STORE gives the store the same way.
+TEST_F(Issue14, SourceDbAndStoreFromTheEnvironment) {
+  write_copy("env:LEGACY_DB");
+  auto missing = run_process({"/bin/sh", "-c", "unset LEGACY_DB; " + rowshift("run")});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("source-db env:LEGACY_DB: environment variable LEGACY_DB is not set"), std::string::npos)
+      << missing.err;
+
+  const std::string store = dir.sqlite_url("store.db");
+  auto r = run_process({"/bin/sh", "-c", "LEGACY_DB='" + source + "' ROWSHIFT_STORE='" + store + "' " + rowshift("run")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_rows(*open_db(pg), "SELECT count(*) FROM dst"), 3000);
+  EXPECT_TRUE(open_db(store)->table_exists("rowshift_batches")) << "the store is where ROWSHIFT_STORE says";
+  EXPECT_FALSE(open_db(pg)->table_exists("rowshift_batches"));
+  auto st = run_process({"/bin/sh", "-c", "LEGACY_DB='" + source + "' ROWSHIFT_STORE='" + store + "' " + rowshift("status")});
+  EXPECT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_NE(st.out.find("0001_copy"), std::string::npos) << st.out;
+}
+
+class Issue14Backends : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { url = backend.new_database(dir, "t.db"); }
+  const Backend backend = GetParam();
+  TempDir dir;
+  std::string url;
+};
+
+// Item 12: a REAL key whose batch boundary falls on Infinity: the plan could not be
+// stored ("inf.0 is not a finite number", exit 1).
+TEST_P(Issue14Backends, BatchBoundaryAtInfinity) {
+  const std::string real = backend.is_postgres() ? "DOUBLE PRECISION" : "REAL";
+  const std::string inf = backend.is_postgres() ? "'Infinity'::float8" : "1e999";
+  open_db(url)->execute_script("CREATE TABLE r (k " + real + " PRIMARY KEY, v TEXT); CREATE TABLE r2 (k " + real +
+                               " PRIMARY KEY, v TEXT);"
+                               "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 998) "
+                               "INSERT INTO r SELECT n * 0.5, 'v' FROM s;"
+                               "INSERT INTO r VALUES (-" + inf + ", 'low'), (" + inf + ", 'high')");
+  auto copy = Migration::copy("0001_r").from("r").key("k").to("r2").column("k", "k").column("v", "v").batch_size(1000);
+  RunOptions o;
+  o.db_url = url;
+  o.include_registered = false;
+  o.migrations = {copy.def()};
+  Runner runner(o);
+  ASSERT_EQ(runner.run().exit_code(), ExitCode::success);
+  EXPECT_EQ(count_rows(*open_db(url), "SELECT count(*) FROM r2"), 1000);
+  EXPECT_TRUE(runner.verify("0001_r").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Issue14Backends, ::testing::ValuesIn(all_backends()), backend_name);
