@@ -137,6 +137,21 @@ struct MigrationStatus {
   };
   std::vector<Event> events;       // newest first (at most 10)
   std::string breaker;             // last breaker state logged: closed | open | half-open
+  // Who works on it: the runners registered for it, and the batches claimed and not
+  // finished (with --store elsewhere; into the same database a claim is never committed
+  // until its batch is done). Times are UTC ISO 8601, lease ends seconds since 1970.
+  struct Runner {
+    std::string owner, started_at, heartbeat_at;  // owner: host:pid:n
+    std::int64_t lease_until = 0;
+  };
+  std::vector<Runner> runners;
+  struct Hold {
+    std::int64_t batch = 0;
+    std::string owner, claimed_at, heartbeat_at;
+    std::int64_t lease_until = 0;
+  };
+  std::vector<Hold> holds;  // oldest claim first (at most 20)
+  std::int64_t now = 0;     // when status was read, seconds since 1970 (for ages)
 };
 
 struct RejectedRow {

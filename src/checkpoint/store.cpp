@@ -395,6 +395,32 @@ std::int64_t CheckpointStore::renew_leases(const std::string& owner, int lease_s
                      {now_epoch() + lease_seconds, now_utc(), owner});
 }
 
+std::vector<RunnerRecord> CheckpointStore::runners(const std::string& migration) {
+  std::vector<RunnerRecord> out;
+  if (version() < 5) return out;
+  db_.query("SELECT owner, started_at, heartbeat_at, lease_until FROM rowshift_runners WHERE migration = ?"
+            " ORDER BY owner",
+            {migration}, [&](Values& r) {
+              out.push_back({r[0].as_text(), text_or_empty(r[1]), text_or_empty(r[2]), int_or_zero(r[3])});
+              return true;
+            });
+  return out;
+}
+
+std::vector<BatchHold> CheckpointStore::holds(const std::string& migration, int limit) {
+  std::vector<BatchHold> out;
+  const std::string heartbeat = version() >= 5 ? "heartbeat_at" : "NULL";
+  db_.query("SELECT batch_no, owner, started_at, " + heartbeat +
+                ", lease_until FROM rowshift_batches WHERE migration = ? AND status = 'running'"
+                " ORDER BY started_at, batch_no LIMIT ?",
+            {migration, static_cast<std::int64_t>(limit)}, [&](Values& r) {
+              out.push_back({r[0].as_int(), text_or_empty(r[1]), text_or_empty(r[2]), text_or_empty(r[3]),
+                             int_or_zero(r[4])});
+              return true;
+            });
+  return out;
+}
+
 std::optional<std::string> CheckpointStore::meta(const std::string& key) {
   Values r = db::query_row(db_, "SELECT value FROM rowshift_meta WHERE key = ?", {key});
   if (r.empty() || r[0].is_null()) return std::nullopt;

@@ -63,6 +63,13 @@ struct RunnerRecord {
   std::int64_t lease_until = 0;  // seconds since 1970; renewed by its heartbeat
 };
 
+// A batch claimed and not finished: who holds it, since when, until when.
+struct BatchHold {
+  std::int64_t number = 0;
+  std::string owner, claimed_at, heartbeat_at;  // UTC, ISO 8601
+  std::int64_t lease_until = 0;                 // seconds since 1970
+};
+
 struct BatchCounts {
   std::int64_t total = 0, pending = 0, running = 0, done = 0, failed = 0;
   std::int64_t rows = 0;
@@ -131,6 +138,12 @@ class CheckpointStore {
   // The runners of `migration` (of any migration when it is "") whose lease has not run
   // out and whose process (on this host) is alive, other than `self`.
   std::vector<RunnerRecord> live_runners(const std::string& migration, const std::string& self);
+  // Every runner registered for `migration`, live or not (status shows them all, with
+  // their heartbeat: a paused process still holds its place until its lease runs out).
+  std::vector<RunnerRecord> runners(const std::string& migration);
+  // The batches of `migration` in state running (committed claims: a store elsewhere),
+  // at most `limit`, oldest claim first.
+  std::vector<BatchHold> holds(const std::string& migration, int limit);
   // rowshift_meta entries other than schema_version (run/target_journal.hpp keeps the
   // journal mode a SQLite target had before runs changed it).
   std::optional<std::string> meta(const std::string& key);

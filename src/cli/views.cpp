@@ -71,6 +71,21 @@ void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
     for (const auto& e : s.events) {  // writes the target refused (fencing): each one
       if (e.event == "lease lost") std::fprintf(out, "  %s lease lost: %s\n", e.at.c_str(), e.detail.c_str());
     }
+    // Who holds it: an operator looking for a paused process finds its host and pid here.
+    auto lease = [&](std::int64_t until) {
+      std::int64_t left = until - s.now;
+      return left >= 0 ? "lease ends in " + std::to_string(left) + " s"
+                       : "lease ran out " + std::to_string(-left) + " s ago";
+    };
+    for (const auto& r : s.runners) {
+      std::fprintf(out, "  runner %s since %s, last heartbeat %s, %s\n", r.owner.c_str(), r.started_at.c_str(),
+                   r.heartbeat_at.c_str(), lease(r.lease_until).c_str());
+    }
+    for (const auto& h : s.holds) {
+      std::fprintf(out, "  batch %lld held by %s since %s, last heartbeat %s, %s\n", static_cast<long long>(h.batch),
+                   h.owner.c_str(), h.claimed_at.c_str(), h.heartbeat_at.empty() ? "-" : h.heartbeat_at.c_str(),
+                   lease(h.lease_until).c_str());
+    }
     for (const auto& e : s.errors) {
       std::fprintf(out, "  batch %lld %s, %d attempt%s: %s\n", static_cast<long long>(e.batch), e.range.c_str(),
                    e.attempts, e.attempts == 1 ? "" : "s", e.error.c_str());
@@ -95,6 +110,17 @@ void print_status_json(std::FILE* out, const std::vector<MigrationStatus>& statu
     for (const auto& e : s.errors) {
       errors.push_back({{"batch", e.batch}, {"range", e.range}, {"attempts", e.attempts}, {"error", e.error}});
     }
+    nlohmann::json runners = nlohmann::json::array();
+    for (const auto& r : s.runners) {
+      runners.push_back({{"owner", r.owner}, {"started_at", r.started_at}, {"heartbeat_at", r.heartbeat_at},
+                         {"lease_until", r.lease_until}, {"lease_seconds_left", r.lease_until - s.now}});
+    }
+    nlohmann::json holds = nlohmann::json::array();
+    for (const auto& h : s.holds) {
+      holds.push_back({{"batch", h.batch}, {"owner", h.owner}, {"claimed_at", h.claimed_at},
+                       {"heartbeat_at", h.heartbeat_at}, {"lease_until", h.lease_until},
+                       {"lease_seconds_left", h.lease_until - s.now}});
+    }
     arr.push_back({{"name", s.name},
                    {"kind", to_string(s.kind)},
                    {"state", s.state},
@@ -110,7 +136,9 @@ void print_status_json(std::FILE* out, const std::vector<MigrationStatus>& statu
                    {"finished_at", s.finished_at},
                    {"breaker", s.breaker},
                    {"events", events},
-                   {"errors", errors}});
+                   {"errors", errors},
+                   {"runners", runners},
+                   {"held_batches", holds}});
   }
   std::string text = nlohmann::json{{"migrations", arr}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fprintf(out, "%s\n", text.c_str());

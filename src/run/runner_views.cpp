@@ -1,5 +1,7 @@
 // Runner's read-only verbs: plan, status and rejects. They read the definitions, the
 // source and the checkpoint store, and write nothing (plan does not even create the store).
+#include <chrono>
+
 #include "checkpoint/key_codec.hpp"
 #include "db/interrupt.hpp"
 #include "db/sql.hpp"
@@ -103,6 +105,12 @@ std::vector<MigrationStatus> Runner::status(const std::string& only) {
         if (s.breaker.empty() && e.event.rfind("breaker ", 0) == 0) s.breaker = e.event.substr(8);
       }
       if (s.breaker.empty()) s.breaker = "closed";
+      for (const auto& r : I.store().runners(def->name)) s.runners.push_back({r.owner, r.started_at, r.heartbeat_at, r.lease_until});
+      for (const auto& h : I.store().holds(def->name, 20)) {
+        s.holds.push_back({h.number, h.owner, h.claimed_at, h.heartbeat_at, h.lease_until});
+      }
+      s.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
     }
     out.push_back(std::move(s));
   }

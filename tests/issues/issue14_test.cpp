@@ -2,6 +2,7 @@
 // (the bad-input table is tests/integration/cli_errors_test.cpp; signals are in
 // issue14_signals_test.cpp).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -113,3 +114,35 @@ TEST_P(Issue14Backends, BatchBoundaryAtInfinity) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Issue14Backends, ::testing::ValuesIn(all_backends()), backend_name);
+
+// Item 13: a paused process that holds a batch could not be found from `status`. Now
+// status names each runner (host:pid) with its heartbeat and lease, and each claimed
+// batch with its holder, claim time and lease end; --json too.
+TEST_F(Issue14, StatusShowsWhoHoldsABatch) {
+  write_copy(source);
+  const std::string store = dir.sqlite_url("store.db");
+  pid_t a = start_process({"/usr/bin/env", "ROWSHIFT_TEST_STOP_BEFORE_WRITE=2", ROWSHIFT_BIN, "--db", pg, "--store",
+                           store, "--migrations", dir.file("mig"), "--quiet", "run", "--workers", "1"},
+                          dir.file("a.log"));
+  bool stopped = false;
+  for (int i = 0; i < 600 && !stopped; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream stat("/proc/" + std::to_string(a) + "/stat");
+    std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto close = all.rfind(')');
+    stopped = close != std::string::npos && close + 2 < all.size() && all[close + 2] == 'T';
+  }
+  ASSERT_TRUE(stopped);
+  const std::string pid = ":" + std::to_string(a) + ":";
+  auto st = run_process({ROWSHIFT_BIN, "--db", pg, "--store", store, "--migrations", dir.file("mig"), "status"});
+  ::kill(a, SIGKILL);
+  wait_process(a);
+  EXPECT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_NE(st.out.find("  runner "), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find(pid), std::string::npos) << "the paused process's pid: " << st.out;
+  EXPECT_NE(st.out.find("batch 2 held by "), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("lease ends in "), std::string::npos) << st.out;
+  auto js = run_process({ROWSHIFT_BIN, "--db", pg, "--store", store, "--migrations", dir.file("mig"), "status", "--json"});
+  EXPECT_NE(js.out.find("\"held_batches\""), std::string::npos) << js.out;
+  EXPECT_NE(js.out.find("\"lease_seconds_left\""), std::string::npos) << js.out;
+}
