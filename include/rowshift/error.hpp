@@ -16,20 +16,31 @@ namespace rowshift {
 //               during a run); what was written is kept, nothing is marked done.
 enum class ErrorKind { transient, permanent, config, cancelled, conflict };
 
+// Why a transient error may not be retried for as long as an outage may last: the
+// database answers, but a limit of its own ended the statement.
+enum class ErrorLimit {
+  none,
+  statement_timeout,  // PostgreSQL's statement_timeout (57014): the same statement meets it again
+  lock_wait,          // a SQLite file stayed locked by another process for the whole --lock-timeout
+};
+
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, std::string message) : std::runtime_error(std::move(message)), kind_(kind) {}
+  Error(ErrorKind kind, std::string message, ErrorLimit limit = ErrorLimit::none)
+      : std::runtime_error(std::move(message)), kind_(kind), limit_(limit) {}
   ErrorKind kind() const { return kind_; }
   bool transient() const { return kind_ == ErrorKind::transient; }
+  ErrorLimit limit() const { return limit_; }
 
   // Returns a copy whose message is "context: original message" (context added while
   // unwinding, e.g. "batch 17 of copy_orders (id 16001..17000)").
   Error with_context(const std::string& context) const {
-    return Error(kind_, context + ": " + what());
+    return Error(kind_, context + ": " + what(), limit_);
   }
 
  private:
   ErrorKind kind_;
+  ErrorLimit limit_;
 };
 
 // Exit codes of the rowshift CLI; docs/cli.md lists them.

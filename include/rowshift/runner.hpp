@@ -68,6 +68,10 @@ struct RunOptions {
   // for longer (paused, frozen, cut off) is taken over, and the target refuses its
   // writes when it wakes (fencing, docs/architecture.md).
   std::chrono::seconds lease{120};
+  // How long a statement waits for a SQLite file that another process holds locked
+  // (its busy timeout; a URL's ?timeout=MS wins). Past it the run stops, resumable
+  // (exit code interrupted), naming the file, instead of retrying for max_outage.
+  std::chrono::milliseconds lock_timeout{30000};
 
   // Circuit breaker, one per database endpoint: opens after this many consecutive
   // transient failures, lets one probe through after the cool-down; an outage longer

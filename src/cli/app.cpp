@@ -31,6 +31,7 @@ struct Flags {
   int breaker_threshold = 5;
   double breaker_cooldown = 30;
   double max_outage = 600;
+  double lock_timeout = 30;
   int lease = 120;
   bool fail_fast = false;
   std::string on_bad_row = "fail";
@@ -69,6 +70,7 @@ RunOptions options_from(const Flags& f) {
   o.breaker_threshold = f.breaker_threshold;
   o.breaker_cooldown = std::chrono::milliseconds(static_cast<long long>(f.breaker_cooldown * 1000));
   o.max_outage = std::chrono::milliseconds(static_cast<long long>(f.max_outage * 1000));
+  o.lock_timeout = std::chrono::milliseconds(static_cast<long long>(f.lock_timeout * 1000));
   o.lease = std::chrono::seconds(f.lease);
   return o;
 }
@@ -99,6 +101,10 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--max-outage", f.max_outage,
                   "seconds a database may stay unreachable before the run stops, resumable (default 600)")
       ->check(cli::decimal(0.1, 604800));
+  cmd->add_option("--lock-timeout", f.lock_timeout,
+                  "seconds a statement waits for a SQLite file another process holds locked; past it the run stops, "
+                  "resumable (exit 75), naming the file (default 30)")
+      ->check(cli::decimal(0.001, 86400));
   cmd->add_option("--lease", f.lease,
                   "seconds a claimed batch stays this runner's without a heartbeat; a runner renews its claims every "
                   "lease/3 s while it lives, and one silent for longer (paused, frozen, cut off) is taken over "

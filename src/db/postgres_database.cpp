@@ -622,6 +622,16 @@ class PostgresDatabase final : public Database {
       if (state == "57014" && interruptible_ && interrupt::requested()) {
         throw Error(ErrorKind::cancelled, "postgresql: statement cancelled: stop requested");
       }
+      if (state == "57014") {
+        // statement_timeout (or a pg_cancel_backend): worth a retry or two, never ten
+        // minutes of them; say which setting ends it.
+        throw Error(ErrorKind::transient,
+                    "postgresql: " + on_one_line(e.what()) +
+                        " (SQLSTATE 57014; the server's statement_timeout for this role or database ended it: raise it,"
+                        " e.g. ALTER ROLE ... SET statement_timeout = '1h', or add"
+                        " options=-cstatement_timeout%3D0 to the URL)",
+                    ErrorLimit::statement_timeout);
+      }
       if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) broken_ = true;
       throw Error(transient_sqlstate(state) ? ErrorKind::transient : ErrorKind::permanent,
                   "postgresql: " + on_one_line(e.what()) + " (SQLSTATE " + state + ")");

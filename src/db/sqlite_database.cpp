@@ -483,6 +483,15 @@ class SqliteDatabase final : public Database {
                                             "): free space and run again (code " + std::to_string(rc) + ")");
     }
     if ((rc & 0xff) == SQLITE_INTERRUPT) throw Error(ErrorKind::cancelled, "sqlite: statement interrupted: stop requested");
+    if (rc == SQLITE_BUSY) {
+      // Plain BUSY comes after the busy handler waited the whole busy timeout, which is
+      // the lock wait limit (--lock-timeout). (BUSY_SNAPSHOT and BUSY_RECOVERY come at
+      // once and stay ordinary transient errors.)
+      throw Error(ErrorKind::transient,
+                  "sqlite: " + url_.path + " stayed locked by another process for " + url_.param("timeout", "5000") +
+                      " ms (--lock-timeout): " + msg + " (code " + std::to_string(rc) + ")",
+                  ErrorLimit::lock_wait);
+    }
     throw Error(classify(rc), "sqlite: " + msg + " (code " + std::to_string(rc) + ")");
   }
 

@@ -101,6 +101,17 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
       return finish(out, BatchOutcome::lost);
     } catch (const Error& e) {
       std::string msg = context(batch) + e.what();
+      if (e.limit() == ErrorLimit::lock_wait) {
+        // Another process holds the file's write lock past --lock-timeout: every batch
+        // would wait as long. Stop the run (resumable) rather than fail batches.
+        {
+          std::lock_guard<std::mutex> guard(ctx_.lock_timeout_mu);
+          if (ctx_.lock_timeout_reason.empty()) ctx_.lock_timeout_reason = e.what();
+        }
+        ctx_.stop.request_stop();
+        if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
+        return finish(out, BatchOutcome::cancelled);
+      }
       if (e.kind() == ErrorKind::cancelled) {  // stop requested, or --max-outage passed
         if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
         return finish(out, BatchOutcome::cancelled);

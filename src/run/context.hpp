@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -44,6 +45,10 @@ struct Runner::Impl {
   bool store_is_target = true;
   std::vector<MigrationDef> migrations;  // merged, in name order
   std::stop_source stop;
+  // Set once, by the first worker that found a SQLite file locked for the whole
+  // --lock-timeout; the run then stops as if asked to (exit 75) and says why.
+  std::mutex lock_timeout_mu;
+  std::string lock_timeout_reason;
   const std::string owner = checkpoint::new_owner();  // claims of this runner
   std::unique_ptr<db::Database> target;  // the coordinator's connection
   std::unique_ptr<db::Database> store_conn;  // only when the store is elsewhere
@@ -70,6 +75,8 @@ struct Runner::Impl {
   checkpoint::CheckpointStore store() { return checkpoint::CheckpointStore(store_db()); }
   bool store_exists() { return store().exists(); }
 
+  // url with --lock-timeout as its busy timeout (SQLite URLs that set none).
+  db::DbUrl with_lock_timeout(db::DbUrl url) const;
   // The source database's URL for a migration (the target's when it names none).
   db::DbUrl source_url(const MigrationDef& def) const;
   bool source_is_target(const MigrationDef& def) const;

@@ -46,8 +46,8 @@ Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
   }
   migrations = migrate::merge_migrations(std::move(all));
 
-  target_url = db::parse_url(opt.db_url);
-  store_url = opt.store_url.empty() ? target_url : db::parse_url(opt.store_url);
+  target_url = with_lock_timeout(db::parse_url(opt.db_url));
+  store_url = opt.store_url.empty() ? target_url : with_lock_timeout(db::parse_url(opt.store_url));
   store_is_target = store_url.identity() == target_url.identity();
   for (const auto& m : migrations) {
     if (!m.source_db.empty()) db::parse_url_reference(m.source_db);  // a bad URL fails before any work
@@ -57,8 +57,17 @@ Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
   if (store_exists()) store().check_version();
 }
 
+db::DbUrl Runner::Impl::with_lock_timeout(db::DbUrl url) const {
+  // A SQLite connection's busy timeout is its lock wait: --lock-timeout, unless the URL
+  // sets its own (?timeout=MS).
+  if (url.scheme == db::Scheme::sqlite && !url.params.count("timeout")) {
+    url.params["timeout"] = std::to_string(std::max<long long>(1, opt.lock_timeout.count()));
+  }
+  return url;
+}
+
 db::DbUrl Runner::Impl::source_url(const MigrationDef& def) const {
-  return def.source_db.empty() ? target_url : db::parse_url_reference(def.source_db);
+  return def.source_db.empty() ? target_url : with_lock_timeout(db::parse_url_reference(def.source_db));
 }
 
 bool Runner::Impl::source_is_target(const MigrationDef& def) const {
@@ -247,8 +256,14 @@ RunReport Runner::run(const std::string& only) {
     report.migrations.push_back(r);
     if (r.state == "interrupted") {
       report.interrupted = true;
-      report.stop_reason =
-          I.outage_exceeded() ? "a database stayed unreachable longer than --max-outage" : "stop requested (signal)";
+      std::string locked;
+      {
+        std::lock_guard<std::mutex> guard(I.lock_timeout_mu);
+        locked = I.lock_timeout_reason;
+      }
+      report.stop_reason = !locked.empty()      ? locked
+                           : I.outage_exceeded() ? "a database stayed unreachable longer than --max-outage"
+                                                 : "stop requested (signal)";
       break;
     }
     if (r.state != "done") break;  // later migrations may depend on this one's data
@@ -268,6 +283,13 @@ MigrationReport Runner::Impl::run_one_resilient(const MigrationDef& def) {
     try {
       return run_one(def);
     } catch (const Error& e) {
+      if (e.limit() == ErrorLimit::lock_wait) {
+        // Another process holds the file: waiting again is the next run's business.
+        throw Error(ErrorKind::cancelled, e.what());
+      }
+      if (e.limit() == ErrorLimit::statement_timeout && attempt >= opt.max_attempts) {
+        throw Error(ErrorKind::config, def.name + ": " + e.what());
+      }
       if (!e.transient() || std::chrono::steady_clock::now() >= deadline) throw;
       if (opt.on_event) opt.on_event("retrying " + def.name + " after: " + e.what());
       if (opt.should_stop && opt.should_stop()) stop.request_stop();

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <thread>
 
+#include "db/sql.hpp"
+#include "db/url.hpp"
 #include "rowshift/rowshift.hpp"
 #include "support/backend.hpp"
 #include "support/process.hpp"
@@ -145,4 +147,53 @@ TEST_F(Issue14, StatusShowsWhoHoldsABatch) {
   auto js = run_process({ROWSHIFT_BIN, "--db", pg, "--store", store, "--migrations", dir.file("mig"), "status", "--json"});
   EXPECT_NE(js.out.find("\"held_batches\""), std::string::npos) << js.out;
   EXPECT_NE(js.out.find("\"lease_seconds_left\""), std::string::npos) << js.out;
+}
+
+// Item 4: a SQLite write lock held by another process was waited for the whole
+// --max-outage (10 minutes), then exit 1 with "database is locked" and no file named.
+// Now each statement waits --lock-timeout, and then the run stops, resumable, naming it.
+TEST_F(Issue14, LockHeldElsewhereStopsTheRunAfterLockTimeout) {
+  const std::string target = dir.file("target.db");
+  open_db("sqlite:" + target + "?mode=rwc")->execute_script("CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
+  write_copy(source);
+  const std::string held = dir.file("held");
+  pid_t holder = start_process({"/usr/bin/sqlite3", "-cmd", "BEGIN IMMEDIATE;", "-cmd", "CREATE TABLE lock_holder (x);",
+                                "-cmd", ".shell touch " + held, "-cmd", ".shell sleep 15", target, "COMMIT;"},
+                               dir.file("holder.log"));
+  for (int i = 0; i < 600 && !std::filesystem::exists(held); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(std::filesystem::exists(held));
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_process({ROWSHIFT_BIN, "--db", "sqlite:" + target, "--migrations", dir.file("mig"), "--quiet", "run",
+                        "--lock-timeout", "1"});
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::kill(holder, SIGKILL);
+  wait_process(holder);
+  EXPECT_EQ(r.exit_code, 75) << r.out << r.err;
+  EXPECT_LT(took, 8.0);
+  EXPECT_NE((r.out + r.err).find(target), std::string::npos) << "names the file: " << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("--lock-timeout"), std::string::npos) << r.out << r.err;
+  auto again = run_process({ROWSHIFT_BIN, "--db", "sqlite:" + target, "--migrations", dir.file("mig"), "--quiet", "run"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(count_rows(*open_db("sqlite:" + target), "SELECT count(*) FROM dst"), 3000);
+}
+
+// Item 4: a role's statement_timeout (57014 on every planning query) was retried for
+// the whole --max-outage, then exit 1. Now: its attempts, then exit 3 naming the setting.
+TEST_F(Issue14, StatementTimeoutIsNotAnOutage) {
+  const std::string slow = new_pg_database();
+  auto d = open_db(slow);
+  d->execute_script("CREATE TABLE big (id bigint PRIMARY KEY, v text); CREATE TABLE dst (id bigint PRIMARY KEY, v text);"
+                    "INSERT INTO big SELECT n, 'v' FROM generate_series(1, 100) n");
+  d->execute_script("ALTER DATABASE " + db::quote_ident(db::parse_url(slow).dbname) + " SET statement_timeout = '100ms'");
+  std::ofstream(dir.file("mig/0001_copy.sql")) << "-- rowshift:kind copy\n-- rowshift:from big\n-- rowshift:key id\n"
+                                                  "-- rowshift:to dst\n-- rowshift:where (SELECT pg_sleep(0.5)) IS NOT NULL\n"
+                                                  "id\nv\n";
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_process({ROWSHIFT_BIN, "--db", slow, "--migrations", dir.file("mig"), "--quiet", "run", "--max-outage",
+                        "60"});
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_LT(took, 30.0) << "not retried for the whole --max-outage";
+  EXPECT_NE(r.err.find("statement_timeout"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("SQLSTATE 57014"), std::string::npos) << r.err;
 }
