@@ -358,7 +358,7 @@ class PostgresDatabase final : public Database {
     } catch (const pqxx::broken_connection& e) {
       // Not "connection lost": there was none yet (refused, unknown host, timed out).
       conn_.reset();
-      std::string msg = on_one_line(e.what());
+      std::string msg = url_.scrubbed(on_one_line(e.what()));
       if (msg.find("timeout expired") != std::string::npos && url_.uses_default_connect_timeout()) {
         msg += " (after rowshift's default connect_timeout of " + std::to_string(kDefaultConnectTimeoutSeconds) +
                " s; a connect_timeout in the URL changes it)";
@@ -604,20 +604,20 @@ class PostgresDatabase final : public Database {
       throw;
     } catch (const pqxx::broken_connection& e) {
       broken_ = true;
-      throw Error(ErrorKind::transient, "postgresql: connection lost: " + on_one_line(e.what()));
+      throw Error(ErrorKind::transient, "postgresql: connection lost: " + url_.scrubbed(on_one_line(e.what())));
     } catch (const pqxx::in_doubt_error& e) {
       broken_ = true;
-      throw Error(ErrorKind::transient, "postgresql: commit outcome unknown: " + on_one_line(e.what()));
+      throw Error(ErrorKind::transient, "postgresql: commit outcome unknown: " + url_.scrubbed(on_one_line(e.what())));
     } catch (const pqxx::transaction_rollback& e) {
       throw Error(ErrorKind::transient,
-                  "postgresql: " + on_one_line(e.what()) + " (serialization failure or deadlock)");
+                  "postgresql: " + url_.scrubbed(on_one_line(e.what())) + " (serialization failure or deadlock)");
     } catch (const pqxx::sql_error& e) {
       std::string state = e.sqlstate();
       if (state.empty()) {
         // No SQLSTATE means libpq itself failed, not the server: in practice the
         // connection went away mid-statement ("server closed the connection").
         broken_ = true;
-        throw Error(ErrorKind::transient, "postgresql: connection lost: " + on_one_line(e.what()));
+        throw Error(ErrorKind::transient, "postgresql: connection lost: " + url_.scrubbed(on_one_line(e.what())));
       }
       if (state == "57014" && interruptible_ && interrupt::requested()) {
         throw Error(ErrorKind::cancelled, "postgresql: statement cancelled: stop requested");
@@ -626,7 +626,7 @@ class PostgresDatabase final : public Database {
         // statement_timeout (or a pg_cancel_backend): worth a retry or two, never ten
         // minutes of them; say which setting ends it.
         throw Error(ErrorKind::transient,
-                    "postgresql: " + on_one_line(e.what()) +
+                    "postgresql: " + url_.scrubbed(on_one_line(e.what())) +
                         " (SQLSTATE 57014; the server's statement_timeout for this role or database ended it: raise it,"
                         " e.g. ALTER ROLE ... SET statement_timeout = '1h', or add"
                         " options=-cstatement_timeout%3D0 to the URL)",
@@ -634,13 +634,13 @@ class PostgresDatabase final : public Database {
       }
       if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) broken_ = true;
       throw Error(transient_sqlstate(state) ? ErrorKind::transient : ErrorKind::permanent,
-                  "postgresql: " + on_one_line(e.what()) + " (SQLSTATE " + state + ")");
+                  "postgresql: " + url_.scrubbed(on_one_line(e.what())) + " (SQLSTATE " + state + ")");
     } catch (const pqxx::usage_error& e) {
-      throw Error(ErrorKind::permanent, std::string("postgresql: ") + on_one_line(e.what()));
+      throw Error(ErrorKind::permanent, std::string("postgresql: ") + url_.scrubbed(on_one_line(e.what())));
     } catch (const pqxx::failure& e) {
       if (conn_ && !conn_->is_open()) broken_ = true;
       throw Error(broken_ ? ErrorKind::transient : ErrorKind::permanent,
-                  std::string("postgresql: ") + on_one_line(e.what()));
+                  std::string("postgresql: ") + url_.scrubbed(on_one_line(e.what())));
     }
   }
 

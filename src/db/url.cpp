@@ -48,7 +48,8 @@ void parse_query(std::string_view q, DbUrl& url, std::string_view shown) {
     q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
     if (part.empty()) continue;
     auto eq = part.find('=');
-    if (eq == std::string_view::npos || eq == 0) bad(shown, "query parameter '" + std::string(part) + "' is not key=value");
+    // Not quoted: after a raw '&' in a password, the part is the password's second half.
+    if (eq == std::string_view::npos || eq == 0) bad(shown, "a query parameter is not key=value");
     url.params[percent_decode(part.substr(0, eq), shown)] = percent_decode(part.substr(eq + 1), shown);
   }
 }
@@ -73,13 +74,14 @@ std::string scan_keywords(std::string_view text, std::vector<KeywordPair>& out) 
     while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) p.key += text[i++];
     if (p.key.empty()) return "expected a keyword at offset " + std::to_string(i);
     skip_ws();
-    if (i >= text.size() || text[i] != '=') return "expected '=' after " + p.key;
+    // Offsets, not the text: a password with a space in it would show its second half.
+    if (i >= text.size() || text[i] != '=') return "expected '=' after the keyword at offset " + std::to_string(i);
     ++i;
     skip_ws();
     p.value_begin = i;
     if (i < text.size() && text[i] == '\'') {
       for (++i;; ++i) {
-        if (i >= text.size()) return "unterminated quote in value of " + p.key;
+        if (i >= text.size()) return "unterminated quote in the value at offset " + std::to_string(p.value_begin);
         if (text[i] == '\\' && i + 1 < text.size()) {
           p.value += text[++i];
           continue;
@@ -97,10 +99,34 @@ std::string scan_keywords(std::string_view text, std::vector<KeywordPair>& out) 
   return {};
 }
 
-// key=value form: every password value becomes ***; an unparseable string is not shown.
+// The parameters libpq knows (PostgreSQL 15) whose values are safe to show. A password,
+// and any key libpq does not know (a misspelt "passwd" or "pasword" likely holds one),
+// is shown as ***.
+bool shown_parameter(const std::string& key) {
+  static const char* const kShown[] = {
+      "host", "hostaddr", "port", "dbname", "user", "connect_timeout", "client_encoding", "options",
+      "application_name", "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode", "requiressl", "sslcompression",
+      "sslcert", "sslkey", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version",
+      "ssl_max_protocol_version", "krbsrvname", "gsslib", "service", "target_session_attrs", "passfile",
+      "channel_binding", "load_balance_hosts",
+      // sqlite
+      "mode", "timeout", "journal_mode"};
+  for (const char* k : kShown) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+// key=value form: every password value (and every unknown key's) becomes ***; an
+// unparseable string is not shown.
 std::string mask_keyword_password(std::string_view text) {
   std::vector<KeywordPair> pairs;
   if (!scan_keywords(text, pairs).empty()) return "(connection string not shown)";
+  for (const auto& p : pairs) {
+    // A key that is no keyword may be the second half of a password with a space.
+    if (!shown_parameter(p.key) && p.key != "password") return "(connection string not shown)";
+  }
   std::string out(text);
   for (auto it = pairs.rbegin(); it != pairs.rend(); ++it) {
     if (it->key == "password") out.replace(it->value_begin, it->value_end - it->value_begin, "***");
@@ -108,27 +134,66 @@ std::string mask_keyword_password(std::string_view text) {
   return out;
 }
 
+// ?key=value&...: values of password and unknown keys become ***.
+std::string mask_query(std::string_view q) {
+  std::string out;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto part = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    auto eq = part.find('=');
+    std::string key(part.substr(0, eq));
+    if (!out.empty() || amp != std::string_view::npos) out += out.empty() ? "" : "&";
+    if (eq == std::string_view::npos) out += shown_parameter(key) ? key : "***";
+    else out += key + "=" + (shown_parameter(key) ? std::string(part.substr(eq + 1)) : "***");
+  }
+  return out;
+}
+
+// "scheme://" at the very start (a "://" later on may be inside a password).
+bool starts_with_scheme(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '+' || text[i] == '.' ||
+                             text[i] == '-')) {
+    ++i;
+  }
+  return i > 0 && std::isalpha(static_cast<unsigned char>(text[0])) && text.substr(i, 3) == "://";
+}
+
 bool looks_like_keywords(std::string_view text) {
-  return text.find("://") == std::string_view::npos && text.find('=') != std::string_view::npos &&
-         text.rfind("sqlite:", 0) != 0;
+  return !starts_with_scheme(text) && text.find('=') != std::string_view::npos && text.rfind("sqlite:", 0) != 0;
 }
 
 // A shown form for error messages that never contains the password.
 std::string mask_password(std::string_view url) {
   if (looks_like_keywords(url)) return mask_keyword_password(url);
+  if (url.rfind("sqlite:", 0) == 0) return std::string(url);  // no passwords there
+  if (!starts_with_scheme(url)) return "(connection string not shown)";
   // The authority ends at the first '/', the user part at its last '@' (as in
   // parse_postgresql), the user name at that part's first ':'. Everything between is
   // masked, also when a stray '?' or '@' makes the URL invalid.
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);
   std::size_t start = scheme_end + 3;
-  auto slash = url.find('/', start);
-  std::string_view authority = url.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-  auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  auto colon = authority.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return std::string(url);
-  return std::string(url.substr(0, start + colon + 1)) + "***" + std::string(url.substr(start + at));
+  // The user part ends at the string's last '@', wherever that is: a password with a raw
+  // '/', '?', '#' or '@' in it (which parse_url refuses) is masked whole all the same.
+  std::string out(url);
+  std::size_t rest = start;  // where the query may begin: after the masked user part
+  auto at = url.rfind('@');
+  if (at != std::string_view::npos && at > start) {
+    // The user part's ':' comes before the path and the query (a ':' after them is the
+    // query's, and the '@' then is too).
+    auto colon = url.substr(start, at - start).find(':');
+    auto path = url.substr(start).find_first_of("/?#");
+    if (colon != std::string_view::npos && (path == std::string_view::npos || colon < path)) {
+      out = std::string(url.substr(0, start + colon + 1)) + "***" + std::string(url.substr(at));
+      rest = start + colon + 4;
+    }
+  }
+  // ?password=..., ?passwd=... and any key libpq does not know.
+  auto qm = out.find('?', rest);
+  if (qm != std::string::npos) out = out.substr(0, qm + 1) + mask_query(std::string_view(out).substr(qm + 1));
+  return out;
 }
 
 DbUrl parse_sqlite(std::string_view rest, std::string_view shown) {
@@ -163,6 +228,13 @@ DbUrl parse_sqlite(std::string_view rest, std::string_view shown) {
 DbUrl parse_postgresql(std::string_view rest, std::string_view shown) {
   DbUrl url;
   url.scheme = Scheme::postgresql;
+  // libpq's user part ends at the first '/' or '@': a raw '/', '?', '#' or a second '@'
+  // in the password would make it read a piece of the password as host or database, and
+  // echo it in its errors. Refused before anything else reads the URL.
+  if (auto at = rest.rfind('@'); at != std::string_view::npos &&
+                                   rest.substr(0, at).find_first_of("/?#@") != std::string_view::npos) {
+    bad(shown, "a '/', '?', '#' or '@' in the user name or password must be percent-encoded (%2F, %3F, %23, %40)");
+  }
   auto qm = rest.find('?');
   if (qm != std::string_view::npos) {
     parse_query(rest.substr(qm + 1), url, shown);
@@ -212,7 +284,7 @@ DbUrl parse_keywords(std::string_view text, std::string_view shown) {
     if (key == "host" || key == "hostaddr") url.host = value;
     else if (key == "port") {
       if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos || value.size() > 5)
-        bad(shown, "port '" + value + "' is not a number");
+        bad(shown, "port is not a number");  // its value may be half of a password with a space
       url.port = std::stoi(value);
     } else if (key == "dbname") url.dbname = value;
     else if (key == "user") url.user = value;
@@ -251,6 +323,22 @@ std::string DbUrl::libpq_conninfo() const {
 }
 
 std::string DbUrl::redacted() const { return mask_password(original); }
+
+std::string DbUrl::scrubbed(std::string text) const {
+  auto replace_all = [&](const std::string& secret) {
+    if (secret.size() < 3) return;  // shorter ones would turn ordinary words into ***
+    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+      text.replace(at, secret.size(), "***");
+    }
+  };
+  replace_all(password);
+  // As written in the URL (percent-encoded), between ':' and the last '@'.
+  if (auto at = original.rfind('@'), start = original.find("://"); at != std::string::npos && start != std::string::npos) {
+    auto colon = original.find(':', start + 3);
+    if (colon != std::string::npos && colon < at) replace_all(original.substr(colon + 1, at - colon - 1));
+  }
+  return text;
+}
 
 std::string DbUrl::identity() const {
   if (scheme == Scheme::sqlite) {

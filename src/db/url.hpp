@@ -29,6 +29,9 @@ struct DbUrl {
   bool is_memory() const { return scheme == Scheme::sqlite && path == ":memory:"; }
   // The URL with any password replaced by "***": the only form ever printed.
   std::string redacted() const;
+  // text with the password (as given and as decoded) replaced by ***: for messages of
+  // libpq's that may quote a part of the connection string.
+  std::string scrubbed(std::string text) const;
   // A normalised identity: two URLs with equal identity name the same database.
   std::string identity() const;
   std::string param(const std::string& key, const std::string& fallback = {}) const;

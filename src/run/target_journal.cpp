@@ -5,7 +5,8 @@
 
 namespace rowshift {
 namespace {
-// How long putting the mode back may wait for another connection to let go of the file.
+// How long changing the mode may wait for another connection to let go of the file.
+constexpr int kSwitchWaitMs = 200;
 constexpr int kRestoreWaitMs = 200;
 
 // Whether the journal mode of url's file is rowshift's to change for a run.
@@ -30,7 +31,9 @@ void RunJournalMode::switch_to_wal() {
     if (now != "wal") {
       impl_.store().put_meta_if_absent(f.key, now);  // before the change: a kill after it finds the entry
       // Busy elsewhere: the run writes in the file's own mode, and tries again for its next migration.
-      if (!db::set_sqlite_journal_mode(*f.conn, "wal", std::stoi(f.url.param("timeout", "5000")))) continue;
+      // A short wait: the file is busy when another runner uses it, and that runner has
+      // switched it or will; waiting out its transactions would only keep this one idle.
+      if (!db::set_sqlite_journal_mode(*f.conn, "wal", kSwitchWaitMs)) continue;
     }
     f.switched = true;
   }

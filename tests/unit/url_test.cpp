@@ -134,11 +134,41 @@ TEST(Url, EnvironmentFillsMissingParts) {
 
 // Found by tests/fuzz/url_fuzzer: with two '@' the password was split differently when
 // parsing and when masking, and printed.
+// Issue 14 item 6: libpq ends the user part at the first '@' or '/', so a raw '@', '/',
+// '?' or '#' in a password made it read part of the password as the host and echo it in
+// "could not translate host name"; rowshift now refuses such URLs, masked.
 TEST(Url, MaskingSplitsLikeParsing) {
-  auto u = parse_url("postgres://bob:s@cret@host:5/x");
-  EXPECT_EQ(u.password, "s@cret");
+  for (const std::string raw : {"postgres://bob:s@cret@host:5/x", "postgresql://bob:pa/ss@host/db",
+                                "postgresql://bob:pa?ss@host/db", "postgresql://bob:pa#ss@host/db",
+                                "postgresql://bob:a/b?c#d@e@host:5432/db?sslmode=require"}) {
+    try {
+      parse_url(raw);
+      ADD_FAILURE() << "accepted " << raw;
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("must be percent-encoded"), std::string::npos) << what;
+      for (const char* piece : {"cret", "pa/", "pa?", "pa#", "a/b", "c#d"}) {
+        EXPECT_EQ(what.find(piece), std::string::npos) << piece << " shown in: " << what;
+      }
+    }
+  }
+  auto u = parse_url("postgres://bob:s%40cr%2Fet@host:5/x");
+  EXPECT_EQ(u.password, "s@cr/et");
   EXPECT_EQ(u.host, "host");
   EXPECT_EQ(u.redacted(), "postgres://bob:***@host:5/x");
+  for (const std::string q : {"postgresql://h/db?password=hunter22", "postgresql://h/db?passwd=hunter22",
+                              "postgresql://h/db?sslmode=require&pasword=hunter22",
+                              "host=h password=hunter22 dbname=d", "host=h password=hunt er22 dbname=d",
+                              "host=h passwd=hunter22 dbname=d"}) {
+    std::string shown;
+    try {
+      shown = parse_url(q).redacted();
+    } catch (const Error& e) {
+      shown = e.what();
+    }
+    EXPECT_EQ(shown.find("hunter22"), std::string::npos) << shown;
+    EXPECT_EQ(shown.find("er22"), std::string::npos) << shown;
+  }
   try {
     parse_url("postgresql://u:pa?ss@h:zz/d");  // invalid: the message must still mask
     FAIL();
