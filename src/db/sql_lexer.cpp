@@ -9,7 +9,8 @@ namespace {
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); }
 
 // The end (one past) of a quoted run starting at i (sql[i] is the quote): a doubled
-// quote stands for itself; with backslash escapes (E'...'), \x does too.
+// quote stands for itself; with backslash escapes (E'...'), \x does too. npos when the
+// quote is never closed.
 std::size_t quoted_end(std::string_view sql, std::size_t i, char q, bool backslash) {
   std::size_t j = i + 1;
   while (j < sql.size()) {
@@ -26,7 +27,7 @@ std::size_t quoted_end(std::string_view sql, std::size_t i, char q, bool backsla
     }
     ++j;
   }
-  return sql.size();
+  return std::string_view::npos;
 }
 
 // A dollar quote's opening tag at i ("$$" or "$tag$"), or 0 when none starts there
@@ -55,10 +56,10 @@ void scan_sql(std::string_view sql, const std::function<void(SqlSpan, std::strin
       // E'..' (PostgreSQL) takes backslash escapes; the E is part of the code before it.
       bool escapes = i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') && (i < 2 || !ident_char(sql[i - 2]));
       kind = SqlSpan::string;
-      end = quoted_end(sql, i, '\'', escapes);
+      end = std::min(quoted_end(sql, i, '\'', escapes), sql.size());
     } else if (c == '"') {
       kind = SqlSpan::identifier;
-      end = quoted_end(sql, i, '"', false);
+      end = std::min(quoted_end(sql, i, '"', false), sql.size());
     } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
       kind = SqlSpan::comment;
       auto nl = sql.find('\n', i);
@@ -184,25 +185,7 @@ std::string without_psql_restrict(std::string_view sql) {
 namespace {
 // Whether a quoted run (as scan_sql gives it) ends with its closing quote. Backslash
 // escapes count or not (E'..' or standard strings: scan_sql knew, the run does not say).
-bool quote_closed(std::string_view text, bool escapes) {
-  const char q = text[0];
-  std::size_t j = 1;
-  while (j < text.size()) {
-    if (escapes && text[j] == '\\') {
-      j += 2;
-      continue;
-    }
-    if (text[j] == q) {
-      if (j + 1 < text.size() && text[j + 1] == q) {
-        j += 2;
-        continue;
-      }
-      return j + 1 == text.size();
-    }
-    ++j;
-  }
-  return false;
-}
+bool quote_closed(std::string_view text, bool escapes) { return quoted_end(text, 0, text[0], escapes) == text.size(); }
 
 bool closed(SqlSpan kind, std::string_view text) {
   if (kind == SqlSpan::dollar_quoted) {
