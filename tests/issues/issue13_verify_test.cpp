@@ -9,6 +9,7 @@
 #include "report/progress.hpp"
 #include "rowshift/rowshift.hpp"
 #include "support/backend.hpp"
+#include "support/backend_fixture.hpp"
 #include "support/run_options.hpp"
 #include "support/sqlite_fixture.hpp"
 #include "support/temp_dir.hpp"
@@ -106,13 +107,7 @@ TEST(Issue13Verify, TruthfulAcrossCollations) {
       << mismatch_text(worse);
 }
 
-class Issue13VerifyKeys : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override { url = backend.new_database(dir, "t.db"); }
-  const Backend backend = GetParam();
-  TempDir dir;
-  std::string url;
-};
+class Issue13VerifyKeys : public BackendTest {};
 
 // Item 11: a target key computed from the source key (here 1,000,000 - id, which also
 // reverses the order): verify looked the source's range up in the target key and

@@ -13,6 +13,7 @@
 #include "db/url.hpp"
 #include "rowshift/rowshift.hpp"
 #include "support/backend.hpp"
+#include "support/backend_fixture.hpp"
 #include "support/process.hpp"
 #include "support/sqlite_fixture.hpp"
 #include "support/temp_dir.hpp"
@@ -86,13 +87,7 @@ TEST_F(Issue14, SourceDbAndStoreFromTheEnvironment) {
   EXPECT_NE(st.out.find("0001_copy"), std::string::npos) << st.out;
 }
 
-class Issue14Backends : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override { url = backend.new_database(dir, "t.db"); }
-  const Backend backend = GetParam();
-  TempDir dir;
-  std::string url;
-};
+class Issue14Backends : public BackendTest {};
 
 // Item 12: a REAL key whose batch boundary falls on Infinity: the plan could not be
 // stored ("inf.0 is not a finite number", exit 1).
