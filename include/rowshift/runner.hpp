@@ -211,6 +211,9 @@ class Runner {
   void reset(const std::string& name);
   // Stops a run gracefully: no new batch is claimed, running ones finish. Thread-safe.
   void request_stop();
+  // The entries of the migrations folder that are not migrations, "NAME (why)": a file
+  // named .SQL or .txt, a folder, a dangling link, a hidden file. `plan` lists them.
+  const std::vector<std::string>& skipped_files() const;
 
   struct Impl;
 

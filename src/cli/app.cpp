@@ -193,6 +193,7 @@ int cli_main(int argc, char** argv) {
     Runner runner(opt);
     if (plan->parsed()) {
       cli::print_plan(stdout, runner.plan(f.name));
+      for (const auto& s : runner.skipped_files()) std::printf("skipped %s\n", s.c_str());
       return 0;
     }
     if (status->parsed()) {

@@ -285,7 +285,7 @@ MigrationDef parse_migration_file(const std::string& text, const std::string& na
   return FileParser(text, name, origin).parse();
 }
 
-std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir) {
+std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir, std::vector<std::string>* skipped) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     if (std::filesystem::exists(dir, ec)) {
@@ -295,12 +295,25 @@ std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir) {
     throw Error(ErrorKind::config, "migrations directory '" + dir.string() + "' does not exist");
   }
   std::vector<std::filesystem::path> files;
+  auto skip = [&](const std::string& file, const char* why) {
+    if (skipped) skipped->push_back(file + " (" + why + ")");
+  };
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     // Hidden files (editor swap files, macOS "._x.sql" resource forks) are never migrations.
     const std::string file = entry.path().filename().string();
-    if (!file.empty() && file[0] == '.') continue;
-    if (entry.is_regular_file() && entry.path().extension() == ".sql") files.push_back(entry.path());
+    std::error_code type_ec;
+    const std::string ext = entry.path().extension().string();
+    if (!file.empty() && file[0] == '.') skip(file, "hidden file");
+    else if (entry.is_symlink(type_ec) && !std::filesystem::exists(entry.path(), type_ec)) skip(file, "dangling link");
+    else if (entry.is_directory(type_ec)) skip(file, "a folder: migrations are not read from subfolders");
+    else if (ext != ".sql") {
+      std::string lower = ext;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      skip(file, lower == ".sql" ? "the extension must be .sql, in lower case" : "not a .sql file");
+    } else if (!entry.is_regular_file(type_ec)) skip(file, "not a regular file");
+    else files.push_back(entry.path());
   }
+  if (skipped) std::sort(skipped->begin(), skipped->end());
   if (ec) throw Error(ErrorKind::config, "cannot list '" + dir.string() + "': " + ec.message());
   std::sort(files.begin(), files.end());
   std::vector<MigrationDef> out;

@@ -15,7 +15,10 @@ namespace rowshift::migrate {
 MigrationDef parse_migration_file(const std::string& text, const std::string& name, const std::string& origin);
 
 // All *.sql files of dir in file-name order. Throws Error(config) when dir is missing.
-std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir);
+// `skipped`, when given, receives "NAME (why)" for each entry of dir that is not loaded
+// (other extensions, ".SQL", folders, dangling links, hidden files), for `plan` to list.
+std::vector<MigrationDef> load_migration_dir(const std::filesystem::path& dir,
+                                             std::vector<std::string>* skipped = nullptr);
 
 // Checks that a definition is complete for its kind (e.g. a copy has a source, a key,
 // a target and columns). Throws Error(config) naming the migration.

@@ -44,6 +44,7 @@ struct Runner::Impl {
   db::DbUrl target_url, store_url;
   bool store_is_target = true;
   std::vector<MigrationDef> migrations;  // merged, in name order
+  std::vector<std::string> skipped_files;  // entries of the migrations folder not loaded, "NAME (why)"
   std::stop_source stop;
   // Set once, by the first worker that found a SQLite file locked for the whole
   // --lock-timeout; the run then stops as if asked to (exit 75) and says why.

@@ -37,7 +37,7 @@ Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
 
   std::vector<MigrationDef> all = opt.migrations;
   if (!opt.migrations_dir.empty()) {
-    auto files = migrate::load_migration_dir(opt.migrations_dir);
+    auto files = migrate::load_migration_dir(opt.migrations_dir, &skipped_files);
     all.insert(all.end(), files.begin(), files.end());
   }
   if (opt.include_registered) {
@@ -219,6 +219,8 @@ Runner::Runner(RunOptions options) : impl_(std::make_unique<Impl>(std::move(opti
 Runner::~Runner() = default;
 
 void Runner::request_stop() { impl_->stop.request_stop(); }
+
+const std::vector<std::string>& Runner::skipped_files() const { return impl_->skipped_files; }
 
 RunReport Runner::run(const std::string& only) {
   auto& I = *impl_;

@@ -192,3 +192,22 @@ TEST_F(Issue14, StatementTimeoutIsNotAnOutage) {
   EXPECT_NE(r.err.find("statement_timeout"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("SQLSTATE 57014"), std::string::npos) << r.err;
 }
+
+// Item 12: files the loader does not take were ignored without a word; plan lists them.
+TEST_F(Issue14, PlanListsTheFilesItSkips) {
+  write_copy(source);
+  std::ofstream(dir.file("mig/0002_more.SQL")) << "CREATE TABLE x (a INT);\n";
+  std::ofstream(dir.file("mig/notes.txt")) << "todo\n";
+  std::ofstream(dir.file("mig/.0003_swap.sql")) << "CREATE TABLE y (a INT);\n";
+  std::filesystem::create_directory(dir.file("mig/old"));
+  std::filesystem::create_symlink(dir.file("nowhere.sql"), dir.file("mig/0004_link.sql"));
+  auto r = run_process({ROWSHIFT_BIN, "--db", pg, "--migrations", dir.file("mig"), "plan"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0001_copy"), std::string::npos) << r.out;
+  for (const char* line : {"skipped 0002_more.SQL (the extension must be .sql, in lower case)",
+                           "skipped notes.txt (not a .sql file)", "skipped .0003_swap.sql (hidden file)",
+                           "skipped old (a folder: migrations are not read from subfolders)",
+                           "skipped 0004_link.sql (dangling link)"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
+}
