@@ -398,9 +398,9 @@ std::int64_t CheckpointStore::renew_leases(const std::string& owner, int lease_s
 std::vector<RunnerRecord> CheckpointStore::runners(const std::string& migration) {
   std::vector<RunnerRecord> out;
   if (version() < 5) return out;
-  db_.query("SELECT owner, started_at, heartbeat_at, lease_until FROM rowshift_runners WHERE migration = ?"
-            " ORDER BY owner",
-            {migration}, [&](Values& r) {
+  db_.query("SELECT owner, started_at, heartbeat_at, lease_until FROM rowshift_runners"
+            " WHERE ? = '' OR migration = ? ORDER BY owner",
+            {migration, migration}, [&](Values& r) {
               out.push_back({r[0].as_text(), text_or_empty(r[1]), text_or_empty(r[2]), int_or_zero(r[3])});
               return true;
             });
@@ -453,18 +453,9 @@ void CheckpointStore::unregister_runner(const std::string& owner) {
 
 std::vector<RunnerRecord> CheckpointStore::live_runners(const std::string& migration, const std::string& self) {
   std::vector<RunnerRecord> out;
-  if (version() < 5) return out;
-  db_.query("SELECT owner, started_at, heartbeat_at, lease_until FROM rowshift_runners"
-            " WHERE ? = '' OR migration = ? ORDER BY owner",
-            {migration, migration}, [&](Values& r) {
-              RunnerRecord x;
-              x.owner = r[0].as_text();
-              x.started_at = text_or_empty(r[1]);
-              x.heartbeat_at = text_or_empty(r[2]);
-              x.lease_until = int_or_zero(r[3]);
-              if (x.lease_until >= now_epoch() && !owner_is_gone(x.owner, self)) out.push_back(std::move(x));
-              return true;
-            });
+  for (auto& r : runners(migration)) {
+    if (r.lease_until >= now_epoch() && !owner_is_gone(r.owner, self)) out.push_back(std::move(r));
+  }
   return out;
 }
 

@@ -138,7 +138,7 @@ class CheckpointStore {
   // The runners of `migration` (of any migration when it is "") whose lease has not run
   // out and whose process (on this host) is alive, other than `self`.
   std::vector<RunnerRecord> live_runners(const std::string& migration, const std::string& self);
-  // Every runner registered for `migration`, live or not (status shows them all, with
+  // Every runner registered for `migration` ("" for any), live or not (status shows them all, with
   // their heartbeat: a paused process still holds its place until its lease runs out).
   std::vector<RunnerRecord> runners(const std::string& migration);
   // The batches of `migration` in state running (committed claims: a store elsewhere),
