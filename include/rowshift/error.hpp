@@ -13,8 +13,11 @@ namespace rowshift {
 //               nothing has been written;
 //  cancelled  — the run was asked to stop;
 //  conflict   — another process changed the checkpoint store under this one (a `reset`
-//               during a run); what was written is kept, nothing is marked done.
-enum class ErrorKind { transient, permanent, config, cancelled, conflict };
+//               during a run); what was written is kept, nothing is marked done;
+//  partly_applied — a config error that could only be found after earlier migrations of
+//               the same run had committed (the message names them); fixing the input
+//               and running again resumes, the applied ones are not run twice.
+enum class ErrorKind { transient, permanent, config, cancelled, conflict, partly_applied };
 
 // Why a transient error may not be retried for as long as an outage may last: the
 // database answers, but a limit of its own ended the statement.
@@ -54,6 +57,7 @@ enum class ExitCode : int {
   verify_mismatch = 5,  // `verify` found ranges where source and target differ
   rows_rejected = 6,    // the run finished, but rows were quarantined (`rowshift rejects NAME`)
   store_changed = 7,    // another process changed this run's checkpoint rows (e.g. a reset)
+  partly_applied = 8,   // an input error found after earlier migrations of the run committed
   interrupted = 75,     // stopped by SIGINT/SIGTERM or --max-outage; run again to resume
 };
 

@@ -223,6 +223,7 @@ int cli_main(int argc, char** argv) {
       case ErrorKind::config: return fail(ExitCode::config, e.what());
       case ErrorKind::cancelled: return fail(ExitCode::interrupted, e.what());
       case ErrorKind::conflict: return fail(ExitCode::store_changed, e.what());
+      case ErrorKind::partly_applied: return fail(ExitCode::partly_applied, e.what());
       default: return fail(ExitCode::internal_error, e.what());
     }
   } catch (const std::exception& e) {

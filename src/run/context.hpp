@@ -96,6 +96,10 @@ struct Runner::Impl {
   // table or column is accepted (false) only when an earlier pending schema step, whose
   // lower-cased SQL is in pending_schema_sql, mentions it. True: everything is there.
   bool preflight(const MigrationDef& def, db::Database& source, const std::string& pending_schema_sql);
+  // For migrations preflight() could not check yet: runs the pending migrations' schema
+  // steps in a transaction that is rolled back, checking each later migration against
+  // what they leave (run/preflight.cpp). Throws config errors; writes nothing.
+  void rehearse(const std::vector<const MigrationDef*>& pending);
   // Refuses a new migration whose definition equals that of a recorded migration that
   // is no longer defined (a renamed file would otherwise run twice).
   void check_renames(const std::vector<const MigrationDef*>& selected);

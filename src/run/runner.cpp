@@ -134,87 +134,6 @@ void Runner::Impl::check_renames(const std::vector<const MigrationDef*>& selecte
   }
 }
 
-bool Runner::Impl::preflight(const MigrationDef& def, db::Database& source, const std::string& pending_schema_sql) {
-  try {
-    check_tables(def, source);
-    return true;
-  } catch (const MissingObject& e) {
-    // Accepted only when the earlier steps mention the table and every column needed.
-    if (pending_schema_sql.find(lower_ascii(e.object())) == std::string::npos) throw;
-    for (const auto& c : e.columns()) {
-      if (pending_schema_sql.find(lower_ascii(c)) == std::string::npos) {
-        throw Error(ErrorKind::config,
-                    std::string(e.what()) + ", and no earlier migration mentions its column \"" + c + "\"");
-      }
-    }
-    return false;
-  }
-}
-
-void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
-  if (def.kind == MigrationKind::schema) return;
-  if (def.kind != MigrationKind::update && source_is_target(def) && def.source_table == def.target_table) {
-    // Each batch would insert the rows it reads into the table it reads them from.
-    throw Error(ErrorKind::config, "migration " + def.name + ": copies table \"" + def.source_table +
-                                       "\" into itself; to change rows in place, write an update migration");
-  }
-  // Each table with the columns the migration needs in it.
-  struct Need {
-    db::Database* db;
-    std::string table;
-    const char* role;
-    std::vector<std::pair<std::string, const char*>> columns;  // name, role
-  };
-  std::vector<Need> needs;
-  if (def.kind == MigrationKind::update) {
-    Need n{target.get(), def.source_table, "update", {}};
-    for (const auto& k : def.key) n.columns.emplace_back(k, "key");
-    needs.push_back(n);
-  } else {
-    Need src{&source, def.source_table, "source", {}};
-    for (const auto& k : def.key) src.columns.emplace_back(k, "key");
-    for (const auto& c : def.source_columns) src.columns.emplace_back(c, "source");
-    Need tgt{target.get(), def.target_table, "target", {}};
-    if (def.kind == MigrationKind::copy) {
-      for (const auto& c : def.columns) tgt.columns.emplace_back(c.first, "target");
-    } else {
-      for (const auto& c : def.target_columns) tgt.columns.emplace_back(c, "target");
-    }
-    needs.push_back(src);
-    needs.push_back(tgt);
-  }
-  for (const auto& n : needs) {
-    if (!n.db->table_exists(n.table)) {
-      std::vector<std::string> cols;
-      for (const auto& c : n.columns) cols.push_back(c.first);
-      throw MissingObject(n.table, cols,
-                          "migration " + def.name + ": " + n.role + " table \"" + n.table + "\" not found in " +
-                              n.db->url().redacted());
-    }
-    auto have = n.db->table_columns(n.table);
-    for (const auto& [c, role] : n.columns) {
-      if (std::find(have.begin(), have.end(), c) == have.end()) {
-        throw MissingObject(
-            c, {},
-            "migration " + def.name + ": " + role + " column \"" + c + "\" not found in table \"" + n.table + "\"");
-      }
-    }
-    // The read side is there: its where and column expressions, as the batches will run
-    // them, before the target is looked at (a target that an earlier schema step creates
-    // must not keep a bad expression from being found now).
-    if (&n == &needs.front()) migrate::probe_read(def, *n.db);
-  }
-  // An update changes rows in place and writes no upserts: it needs no target key.
-  if (!store_is_target && def.kind != MigrationKind::update &&
-      !target->has_unique_key(def.target_table, def.effective_target_key())) {
-    std::string key;
-    for (const auto& k : def.effective_target_key()) key += (key.empty() ? "" : ", ") + k;
-    throw Error(ErrorKind::config, "migration " + def.name + ": target table \"" + def.target_table +
-                                       "\" has no primary key or unique index on (" + key +
-                                       "); with --store elsewhere, writes are upserts on that key");
-  }
-}
-
 Runner::Runner(RunOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Runner::~Runner() = default;
 
@@ -229,10 +148,15 @@ RunReport Runner::run(const std::string& only) {
     throw Error(ErrorKind::config, "database " + I.target_url.redacted() + " is read-only; migrations write to it");
   }
   I.check_renames(selected);
+  if (!I.store_is_target && I.store_db().read_only()) {
+    throw Error(ErrorKind::config, "checkpoint store " + I.store_url.redacted() + " is read-only; runs record progress in it");
+  }
   // Preflight: catch what can be caught before anything is written. A table or column
-  // that is missing now is accepted only when an earlier pending schema step mentions it
-  // (it may create it); it is checked again when its migration's turn comes.
+  // that is missing now, and that an earlier pending schema step mentions, is checked
+  // in a rehearsal of those steps (rolled back); every other check runs on the spot.
   std::string pending_schema_sql;
+  std::vector<const MigrationDef*> pending;
+  bool needs_rehearsal = false;
   for (const auto* def : selected) {
     I.check_drift(*def);
     bool done = I.store_exists() && [&] {
@@ -240,22 +164,40 @@ RunReport Runner::run(const std::string& only) {
       return rec && rec->status == "done";
     }();
     if (done) continue;
+    pending.push_back(def);
     if (def->kind == MigrationKind::schema) {
       pending_schema_sql += lower_ascii(def->sql) + "\n";
       continue;
     }
     auto source = I.open_source(*def);
-    I.preflight(*def, *source, pending_schema_sql);
+    if (!I.preflight(*def, *source, pending_schema_sql)) needs_rehearsal = true;
   }
+  if (needs_rehearsal) I.rehearse(pending);
   RunReport report;
   RunJournalMode journal(I);
+  std::vector<std::string> applied;  // migrations this run committed, for a later error
   for (const auto* def : selected) {
     if (I.stop.stop_requested() || (I.opt.should_stop && I.opt.should_stop())) {
       report.interrupted = true;
       break;
     }
-    MigrationReport r = I.run_one_resilient(*def);
+    const bool was_pending = std::find(pending.begin(), pending.end(), def) != pending.end();
+    MigrationReport r = [&] {
+      try {
+        return I.run_one_resilient(*def);
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::config || applied.empty()) throw;
+        // Exit 3 promises that nothing was written: not true any more.
+        std::string names;
+        for (const auto& n : applied) names += (names.empty() ? "" : ", ") + n;
+        throw Error(ErrorKind::partly_applied,
+                    std::string(e.what()) + "; " + std::to_string(applied.size()) +
+                        (applied.size() == 1 ? " migration was" : " migrations were") +
+                        " applied before this error (" + names + "): fix the cause and run again, they are not run twice");
+      }
+    }();
     report.migrations.push_back(r);
+    if (r.state == "done" && was_pending) applied.push_back(def->name);
     if (r.state == "interrupted") {
       report.interrupted = true;
       std::string locked;

@@ -193,6 +193,28 @@ INSTANTIATE_TEST_SUITE_P(
         bad_file("where_names_a_missing_column", "run",
                  "its read fails before any row is written: sqlite: no such column: nickname",
                  kCopyHead + "-- rowshift:from orders\n-- rowshift:key id\n-- rowshift:where nickname = 'x'\nid\n"),
+        // Issue 14 item 8: what a pending schema step creates is checked in a rehearsal
+        // (rolled back) before the first write, so exit 3 still means "nothing written".
+        bad_file("rehearsal_finds_a_column_no_step_creates", "run",
+                 "migration 0002_bad: target column \"vat\" not found in table \"orders_v2\"",
+                 kCopyHead + "-- rowshift:from orders\n-- rowshift:key id\nid\nvat = amount\n"),
+        bad_file("rehearsal_finds_a_typo_in_a_later_schema_step", "run",
+                 "0002_bad.sql): sqlite: near \"CREAT\": syntax error (code 1) (found by preflight's rehearsal of "
+                 "the pending schema steps, rolled back: nothing was written)",
+                 "CREAT TABLE audit (x INT);\n"),
+        Case{"rehearsal_finds_a_created_target_without_key",
+             {"--db", "sqlite:{db}", "--store", "sqlite:{dir}/store.db?mode=rwc", "--migrations", "{mig}", "run"}, 3,
+             "migration 0004_copy_plain: target table \"plain\" has no primary key or unique index on (id)",
+             "CREATE TABLE plain (id INTEGER, note TEXT);\n",
+             [](const std::string&, const std::string& mig) {
+               std::ofstream(mig + "/0004_copy_plain.sql")
+                   << "-- rowshift:kind copy\n-- rowshift:from orders\n-- rowshift:key id\n-- rowshift:to plain\nid\nnote\n";
+             }},
+        Case{"read_only_store",
+             {"--db", "sqlite:{db}", "--store", "sqlite:{dir}/store.db?mode=ro", "--migrations", "{mig}", "run"}, 3,
+             "/store.db?mode=ro is read-only; runs record progress in it", "", [](const std::string& db, const std::string&) {
+               sql((std::filesystem::path(db).parent_path() / "store.db").string() + "?mode=rwc", "CREATE TABLE x (y INT)");
+             }},
         // Issue 14 item 9: plan accepted `key rowid`, run refused it: one check for both.
         bad_file("rowid_key_in_plan", "plan", "migration 0002_bad: key column \"rowid\" not found in table \"orders\"",
                  kCopyHead + "-- rowshift:from orders\n-- rowshift:key rowid\n-- rowshift:target-key id\nid = rowid\n"),

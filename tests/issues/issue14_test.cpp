@@ -211,3 +211,27 @@ TEST_F(Issue14, PlanListsTheFilesItSkips) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   }
 }
+
+// Item 8: exit 3 says "nothing was written". A schema step that fails after an earlier
+// one of the same run committed (no later migration needed a rehearsal) used to exit 3
+// too; now it exits 8 and names what was applied, and the fixed file resumes.
+TEST(Issue14Exit, ErrorAfterAnAppliedMigrationSaysSo) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("mig"));
+  std::ofstream(dir.file("mig/0001_a.sql")) << "CREATE TABLE a (x INT);\n";
+  std::ofstream(dir.file("mig/0002_b.sql")) << "CREAT TABLE b (x INT);\n";
+  auto rowshift = [&](const std::string& args) {
+    return run_process({"/bin/sh", "-c", std::string(ROWSHIFT_BIN) + " --db '" + dir.sqlite_url("t.db") +
+                                             "' --migrations " + dir.file("mig") + " " + args});
+  };
+  auto r = rowshift("run");
+  EXPECT_EQ(r.exit_code, 8) << r.err;
+  EXPECT_NE(r.err.find("near \"CREAT\": syntax error"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; 1 migration was applied before this error (0001_a): fix the cause and run again"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  std::ofstream(dir.file("mig/0002_b.sql")) << "CREATE TABLE b (x INT);\n";
+  auto fixed = rowshift("run");
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+}
