@@ -25,6 +25,8 @@ enum class ErrorLimit {
   none,
   statement_timeout,  // PostgreSQL's statement_timeout (57014): the same statement meets it again
   lock_wait,          // a SQLite file stayed locked by another process for the whole --lock-timeout
+  connection_slots,   // PostgreSQL refused a new connection for lack of slots (53300): the server
+                      // answers; fewer connections, not a wait for an outage, is the remedy
 };
 
 class Error : public std::runtime_error {

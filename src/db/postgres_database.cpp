@@ -10,6 +10,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "db/connection_slots.hpp"
 #include "db/copy_pieces.hpp"
 #include "db/copy_text.hpp"
 #include "db/interrupt.hpp"
@@ -64,7 +65,7 @@ class PostgresDatabase final : public Database {
     try {
       connect();
     } catch (const Error& e) {
-      throw Error(ErrorKind::config, "cannot open database " + url_.redacted() + ": " + e.what());
+      throw Error(ErrorKind::config, "cannot open database " + url_.redacted() + ": " + e.what(), e.limit());
     }
   }
 
@@ -363,7 +364,8 @@ class PostgresDatabase final : public Database {
         msg += " (after rowshift's default connect_timeout of " + std::to_string(kDefaultConnectTimeoutSeconds) +
                " s; a connect_timeout in the URL changes it)";
       }
-      throw Error(ErrorKind::transient, "postgresql: cannot connect: " + msg);
+      throw Error(ErrorKind::transient, "postgresql: cannot connect: " + msg,
+                  is_out_of_slots(msg) ? ErrorLimit::connection_slots : ErrorLimit::none);
     } catch (...) {
       conn_.reset();
       rethrow_classified();

@@ -6,7 +6,9 @@
 // run/batch_task.hpp.
 #include <algorithm>
 #include <chrono>
+#include <map>
 
+#include "db/connection_slots.hpp"
 #include "exec/channel.hpp"
 #include "migrate/batch_executor.hpp"
 #include "exec/worker_pool.hpp"
@@ -22,12 +24,12 @@ using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
-int Runner::Impl::workers_for(const MigrationDef& def) const {
+int Runner::Impl::workers_for(const MigrationDef& def) {
   // A SQLite file has one writer. When each batch is one statement inside the target
   // file (an update, a copy within the file or from an attached SQLite file), nothing
   // happens outside the write lock, so more workers only take turns, each with its own
   // page cache to re-read: one connection is faster (bench: 1.2x over 4 workers).
-  if (target_url.scheme != db::Scheme::sqlite) return opt.workers;
+  if (target_url.scheme != db::Scheme::sqlite) return cap_to_connection_slots(def, opt.workers);
   const bool one_statement = def.kind == MigrationKind::update ||
                              (def.kind == MigrationKind::copy &&
                               (source_is_target(def) ||
@@ -36,7 +38,50 @@ int Runner::Impl::workers_for(const MigrationDef& def) const {
   // Otherwise one worker writes while the others read and transform the next batches;
   // past one per core, readers only take CPU from the writer that everyone waits on
   // (bench, C++ transform on 2 cores: 4 workers 1.97-2.27 s, 2 workers 1.73-1.97 s).
-  return std::min(opt.workers, exec::WorkerPool::cores());
+  return cap_to_connection_slots(def, std::min(opt.workers, exec::WorkerPool::cores()));
+}
+
+int Runner::Impl::cap_to_connection_slots(const MigrationDef& def, int wanted) {
+  // Each worker opens one connection to each endpoint below; endpoints on one server
+  // (host and port) share its slots.
+  std::vector<db::DbUrl> endpoints = {target_url};
+  if (!source_is_target(def)) endpoints.push_back(source_url(def));
+  if (!store_is_target) endpoints.push_back(store_url);
+  auto server_of = [](const db::DbUrl& u) { return u.host + ":" + std::to_string(u.port); };
+  std::map<std::string, int> per_worker;
+  for (const auto& u : endpoints) {
+    if (u.scheme == db::Scheme::postgresql) ++per_worker[server_of(u)];
+  }
+  int cap = wanted;
+  std::string why;
+  for (const auto& [server, n] : per_worker) {
+    std::unique_ptr<db::Database> fresh;
+    db::Database* conn = nullptr;
+    if (target_url.scheme == db::Scheme::postgresql && server_of(target_url) == server) {
+      conn = target.get();
+    } else if (!store_is_target && store_url.scheme == db::Scheme::postgresql && server_of(store_url) == server) {
+      conn = store_conn.get();
+    } else {
+      fresh = open_source(def);
+      conn = fresh.get();
+    }
+    std::optional<db::ConnectionSlots> slots;
+    try {
+      slots = db::connection_slots(*conn);
+    } catch (const Error& e) {  // settings unreadable: no cap, and 53300 is still back-pressure
+      if (e.transient()) throw;
+    }
+    if (!slots) continue;
+    const int allowed = std::max(1, slots->usable() / n);
+    if (allowed < cap) {
+      cap = allowed;
+      why = conn->url().redacted() + " has " + slots->describe();
+    }
+  }
+  if (cap < wanted && opt.on_event) {
+    opt.on_event(def.name + ": " + std::to_string(cap) + " workers instead of " + std::to_string(wanted) + ": " + why);
+  }
+  return cap;
 }
 
 MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpoint::MigrationRecord& rec) {
@@ -90,6 +135,8 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
 
   exec::Channel<BatchOutcome> results;
   const int worker_count = workers_for(def);
+  connected_workers = 0;
+  int slot_limit = worker_count;  // lowered when a server runs out of connection slots
   std::vector<WorkerState> workers(static_cast<std::size_t>(worker_count));
   std::atomic<bool> halted{false};
   BatchTask task(def, opt, *this, stop.get_token(), halted, results);
@@ -112,7 +159,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
       bool throttled = opt.max_rows_per_second > 0 && static_cast<double>(offered - taken_elsewhere) * rows_per_batch >
                                                           opt.max_rows_per_second * elapsed + rows_per_batch;
       bool submitted = false;
-      if (!stop_scheduling && !throttled && !queue.empty()) {
+      if (!stop_scheduling && !throttled && !queue.empty() && static_cast<int>(in_flight) < slot_limit) {
         const checkpoint::BatchRecord* b = &queue.front();
         submitted = pool.submit_for([&task, &workers, b](int w) { task.run(workers[static_cast<std::size_t>(w)], *b); },
                                     std::chrono::milliseconds(0));
@@ -165,7 +212,21 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
               break;
             case BatchOutcome::cancelled:
               break;
+            case BatchOutcome::no_slot: {
+              queue.give_back(r->number);
+              const int now_connected = std::max(1, connected_workers.load());
+              if (!r->error.empty() && now_connected < slot_limit) {
+                if (opt.on_event) {
+                  opt.on_event(def.name + ": going on with " + std::to_string(now_connected) +
+                               " workers: the server refused another connection (" + r->error + ")");
+                }
+              }
+              // Connections come back when a parked worker reconnects later.
+              slot_limit = std::max(now_connected, r->error.empty() ? slot_limit : now_connected);
+              break;
+            }
           }
+          slot_limit = std::max(slot_limit, connected_workers.load());  // a parked worker reconnected
           progress.retries += r->retries;
         }
       }

@@ -15,6 +15,14 @@ void BatchQueue::pop() {
   ++cursor_;
 }
 
+void BatchQueue::give_back(std::int64_t number) {
+  for (std::size_t i = 0; i < batches_.size(); ++i) {
+    if (batches_[i].number != number) continue;
+    order_.insert(order_.begin() + static_cast<std::ptrdiff_t>(cursor_), i);
+    return;
+  }
+}
+
 void BatchQueue::respread(const std::vector<std::int64_t>& still_pending) {
   offered_since_look_.clear();
   // The middle of the longest run of consecutive pending numbers: the point furthest

@@ -27,6 +27,8 @@ class BatchQueue {
   const checkpoint::BatchRecord& front() const { return batches_[order_[cursor_]]; }
   // The front batch was handed to a worker.
   void pop();
+  // A batch handed out earlier comes back unstarted: it is offered next.
+  void give_back(std::int64_t number);
 
   // Whether losing this batch's claim should make the runner look again: only a batch
   // offered since the last look tells something new (the others were in flight already).

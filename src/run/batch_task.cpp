@@ -60,6 +60,7 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
   BatchOutcome out;
   out.number = batch.number;
   if (stop_.stop_requested() || halted_) return finish(out, BatchOutcome::cancelled);
+  if (!ws.connected && Clock::now() < ws.parked_until) return finish(out, BatchOutcome::no_slot);
   std::unique_ptr<checkpoint::CheckpointStore> store_holder;
   auto store = [&]() -> checkpoint::CheckpointStore& { return *store_holder; };
   migrate::Connections c;
@@ -75,6 +76,10 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
     try {
       if (!store_holder) {
         open(ws);
+        if (!ws.connected) {
+          ws.connected = true;
+          ++ctx_.connected_workers;
+        }
         c = ws.connections();
         store_holder = std::make_unique<checkpoint::CheckpointStore>(*c.store);
       }
@@ -101,6 +106,16 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
       return finish(out, BatchOutcome::lost);
     } catch (const Error& e) {
       std::string msg = context(batch) + e.what();
+      if (e.limit() == ErrorLimit::connection_slots && !store_holder) {
+        // Other workers have their connections: this one gives its batch (unclaimed) back
+        // and its half-open connections up, and tries again later.
+        ws.target.reset();
+        ws.source.reset();
+        ws.store.reset();
+        ws.parked_until = Clock::now() + std::chrono::seconds(30);
+        out.error = e.what();
+        return finish(out, BatchOutcome::no_slot);
+      }
       if (e.limit() == ErrorLimit::lock_wait) {
         // Another process holds the file's write lock past --lock-timeout: every batch
         // would wait as long. Stop the run (resumable) rather than fail batches.
@@ -255,6 +270,12 @@ std::unique_ptr<db::Database> BatchTask::open_guarded(const db::DbUrl& url, Work
   try {
     db = db::open_database(url);
   } catch (const Error& e) {
+    if (e.limit() == ErrorLimit::connection_slots && ctx_.connected_workers > 0) {
+      // The server answers, it is only full: back-pressure on the worker count, not an
+      // outage. (With no worker connected at all it is an outage like any other.)
+      breaker.on_success();
+      throw Error(ErrorKind::transient, e.what(), e.limit());
+    }
     breaker.on_transient_failure();
     throw Error(ErrorKind::transient, e.what());
   }

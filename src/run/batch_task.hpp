@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <random>
@@ -22,7 +23,9 @@
 namespace rowshift {
 
 struct BatchOutcome {
-  enum State { done, failed, cancelled, lost } state = done;
+  // no_slot: the worker could not connect, the server being out of connection slots
+  // (or it is parked after that); the batch is unclaimed, for another worker.
+  enum State { done, failed, cancelled, lost, no_slot } state = done;
   std::int64_t number = 0;
   std::int64_t rows = 0;
   std::int64_t rejects = 0;
@@ -37,6 +40,9 @@ inline constexpr const char* kPing = "SELECT 1 AS rowshift_ping";
 struct WorkerState {
   std::unique_ptr<db::Database> target, source, store;
   std::vector<exec::CircuitBreaker*> breakers;  // of the endpoints above
+  bool connected = false;  // all its connections opened once (counted in connected_workers)
+  // After a connection refused for lack of slots: until then, batches go to others.
+  std::chrono::steady_clock::time_point parked_until{};
   std::mt19937_64 rng{std::random_device{}()};
   bool breaker_engaged() const {
     for (auto* b : breakers) {

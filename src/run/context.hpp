@@ -2,7 +2,10 @@
 // own connections and the one stop source that cancels everything.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <memory>
 #include <stop_token>
@@ -54,6 +57,9 @@ struct Runner::Impl {
   std::unique_ptr<db::Database> target;  // the coordinator's connection
   std::unique_ptr<db::Database> store_conn;  // only when the store is elsewhere
   RunJournalMode* journal = nullptr;  // while run() or retry() writes (run/target_journal.hpp)
+  // Workers of the current migration that hold all their connections: the number of
+  // batches in flight falls back to it when a server runs out of connection slots.
+  std::atomic<int> connected_workers{0};
 
   // One circuit breaker per database endpoint (URL identity), shared by all workers.
   // Created by the coordinator before workers start; workers only look them up.
@@ -82,7 +88,10 @@ struct Runner::Impl {
   db::DbUrl source_url(const MigrationDef& def) const;
   bool source_is_target(const MigrationDef& def) const;
   // How many workers run def's batches: opt.workers, or 1 where more cannot help.
-  int workers_for(const MigrationDef& def) const;
+  int workers_for(const MigrationDef& def);
+  // wanted, or fewer: as many workers as the PostgreSQL servers they connect to have
+  // slots for, leaving headroom (db/connection_slots.hpp); says so through on_event.
+  int cap_to_connection_slots(const MigrationDef& def, int wanted);
   // A new connection to the migration's source; the coordinator's target when shared.
   std::unique_ptr<db::Database> open_source(const MigrationDef& def) const;
 
@@ -109,6 +118,24 @@ struct Runner::Impl {
   MigrationReport run_one(const MigrationDef& def);
   // run_one(), re-entered after transient errors for up to max_outage.
   MigrationReport run_one_resilient(const MigrationDef& def);
+  // fn(), called again after a transient error (a lost connection, a restarting server)
+  // with backoff, for up to max_outage; nullopt when a stop was requested meanwhile.
+  // Used for every piece of coordinator work that is safe to repeat.
+  template <typename F>
+  auto resilient(const std::string& what, F&& fn) -> std::optional<decltype(fn())> {
+    const auto deadline = std::chrono::steady_clock::now() + opt.max_outage;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return fn();
+      } catch (const Error& e) {
+        if (!wait_before_retry(what, e, attempt, deadline)) return std::nullopt;
+      }
+    }
+  }
+  // Rethrows e (called inside its catch) unless it is worth another attempt; then
+  // sleeps the backoff: false when a stop was requested meanwhile.
+  bool wait_before_retry(const std::string& what, const Error& e, int attempt,
+                         std::chrono::steady_clock::time_point deadline);
   MigrationReport run_schema(const MigrationDef& def);
   MigrationReport run_batched(const MigrationDef& def);
   // Runs the pending batches of a planned migration on the worker pool.

@@ -154,25 +154,36 @@ RunReport Runner::run(const std::string& only) {
   // Preflight: catch what can be caught before anything is written. A table or column
   // that is missing now, and that an earlier pending schema step mentions, is checked
   // in a rehearsal of those steps (rolled back); every other check runs on the spot.
-  std::string pending_schema_sql;
   std::vector<const MigrationDef*> pending;
-  bool needs_rehearsal = false;
-  for (const auto* def : selected) {
-    I.check_drift(*def);
-    bool done = I.store_exists() && [&] {
-      auto rec = I.store().migration(def->name);
-      return rec && rec->status == "done";
-    }();
-    if (done) continue;
-    pending.push_back(def);
-    if (def->kind == MigrationKind::schema) {
-      pending_schema_sql += lower_ascii(def->sql) + "\n";
-      continue;
+  // Read-only, so repeated after a lost connection as the migrations' own work is.
+  auto checked = I.resilient("preflight", [&] {
+    std::string pending_schema_sql;
+    pending.clear();
+    bool needs_rehearsal = false;
+    for (const auto* def : selected) {
+      I.check_drift(*def);
+      bool done = I.store_exists() && [&] {
+        auto rec = I.store().migration(def->name);
+        return rec && rec->status == "done";
+      }();
+      if (done) continue;
+      pending.push_back(def);
+      if (def->kind == MigrationKind::schema) {
+        pending_schema_sql += lower_ascii(def->sql) + "\n";
+        continue;
+      }
+      auto source = I.open_source(*def);
+      if (!I.preflight(*def, *source, pending_schema_sql)) needs_rehearsal = true;
     }
-    auto source = I.open_source(*def);
-    if (!I.preflight(*def, *source, pending_schema_sql)) needs_rehearsal = true;
+    if (needs_rehearsal) I.rehearse(pending);
+    return true;
+  });
+  if (!checked) {
+    RunReport stopped;
+    stopped.interrupted = true;
+    stopped.stop_reason = "stop requested (signal)";
+    return stopped;
   }
-  if (needs_rehearsal) I.rehearse(pending);
   RunReport report;
   RunJournalMode journal(I);
   std::vector<std::string> applied;  // migrations this run committed, for a later error
@@ -216,37 +227,34 @@ RunReport Runner::run(const std::string& only) {
 }
 
 MigrationReport Runner::Impl::run_one_resilient(const MigrationDef& def) {
-  // The coordinator's own work (setup, planning, bookkeeping) meets the same busy or
-  // restarting databases as the workers. run_one() is safe to repeat — a recorded step
-  // is skipped, a stored plan reused, finished batches skipped — so a transient error
-  // re-enters it after a backoff, for as long as an outage may last.
-  exec::RetryPolicy backoff(1000000, opt.backoff_base, opt.backoff_cap);
-  std::mt19937_64 rng(std::random_device{}());
-  const auto deadline = std::chrono::steady_clock::now() + opt.max_outage;
-  for (int attempt = 1;; ++attempt) {
-    try {
-      return run_one(def);
-    } catch (const Error& e) {
-      if (e.limit() == ErrorLimit::lock_wait) {
-        // Another process holds the file: waiting again is the next run's business.
-        throw Error(ErrorKind::cancelled, e.what());
-      }
-      if (e.limit() == ErrorLimit::statement_timeout && attempt >= opt.max_attempts) {
-        throw Error(ErrorKind::config, def.name + ": " + e.what());
-      }
-      if (!e.transient() || std::chrono::steady_clock::now() >= deadline) throw;
-      if (opt.on_event) opt.on_event("retrying " + def.name + " after: " + e.what());
-      if (opt.should_stop && opt.should_stop()) stop.request_stop();
-      if (!exec::sleep_for(backoff.delay(std::min(attempt, 8), rng), stop.get_token())) {
-        MigrationReport r;
-        r.name = def.name;
-        r.kind = def.kind;
-        r.state = "interrupted";
-        return r;
-      }
-      // No reconnecting here: a PostgreSQL connection found dead reconnects on its next use.
-    }
+  // The coordinator's own work (setup, planning, schema steps, bookkeeping) meets the
+  // same busy or restarting databases as the workers. run_one() is safe to repeat — a
+  // recorded step is skipped, a stored plan reused, finished batches skipped.
+  std::optional<MigrationReport> r = resilient(def.name, [&] { return run_one(def); });
+  if (r) return *r;
+  MigrationReport stopped;
+  stopped.name = def.name;
+  stopped.kind = def.kind;
+  stopped.state = "interrupted";
+  return stopped;
+}
+
+bool Runner::Impl::wait_before_retry(const std::string& what, const Error& e, int attempt,
+                                     std::chrono::steady_clock::time_point deadline) {
+  if (e.limit() == ErrorLimit::lock_wait) {
+    // Another process holds the file: waiting again is the next run's business.
+    throw Error(ErrorKind::cancelled, e.what());
   }
+  if (e.limit() == ErrorLimit::statement_timeout && attempt >= opt.max_attempts) {
+    throw Error(ErrorKind::config, what + ": " + e.what());
+  }
+  if (!e.transient() || std::chrono::steady_clock::now() >= deadline) throw;
+  if (opt.on_event) opt.on_event("retrying " + what + " after: " + e.what());
+  if (opt.should_stop && opt.should_stop()) stop.request_stop();
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  exec::RetryPolicy backoff(1000000, opt.backoff_base, opt.backoff_cap);
+  // No reconnecting here: a PostgreSQL connection found dead reconnects on its next use.
+  return exec::sleep_for(backoff.delay(std::min(attempt, 8), rng), stop.get_token());
 }
 
 MigrationReport Runner::Impl::run_one(const MigrationDef& def) {
@@ -281,6 +289,9 @@ MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
       target->execute_script(db::without_psql_restrict(def.sql));
       target->reset_session();  // a pg_dump file empties search_path for the session
     } catch (const Error& e) {
+      // A lost connection or a restarting server is an outage: retried (resilient()),
+      // the step and its record having rolled back together.
+      if (e.transient() || e.kind() == ErrorKind::cancelled) throw;
       throw Error(ErrorKind::config, "migration " + def.name + " (" + def.origin + "): " + e.what());
     }
   };
@@ -429,7 +440,12 @@ std::int64_t Runner::Impl::replay_rejects(const MigrationDef& def, MigrationRepo
 
 VerifyReport Runner::verify(const std::string& name) {
   auto& I = *impl_;
-  return I.verify(I.find(name));
+  const auto& def = I.find(name);
+  // verify only reads: after a lost connection it starts over, for as long as an
+  // outage may last, as a run's coordinator does.
+  auto r = I.resilient("verify " + name, [&] { return I.verify(def); });
+  if (!r) throw Error(ErrorKind::cancelled, "verify " + name + ": stop requested (signal)");
+  return *r;
 }
 
 }  // namespace rowshift

@@ -81,9 +81,10 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
   const auto cols = migrate::target_columns(def);
   const RowMatcher matcher(cols, def.effective_target_key());
   exec::Channel<RangeResult> results;
-  std::vector<VerifyConnections> conns(static_cast<std::size_t>(opt.workers));
+  const int workers = cap_to_connection_slots(def, opt.workers);
+  std::vector<VerifyConnections> conns(static_cast<std::size_t>(workers));
   {
-    exec::WorkerPool pool(opt.workers, static_cast<std::size_t>(opt.workers) * 2);
+    exec::WorkerPool pool(workers, static_cast<std::size_t>(workers) * 2);
     for (const auto& b : ranges) {
       pool.submit([&, b](int w) {
         RangeResult r;
@@ -92,8 +93,13 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
         try {
           auto& c = conns[static_cast<std::size_t>(w)];
           if (!c.target) {
-            c.target = db::open_database(target_url);
-            c.source = open_source(def);
+            try {
+              c.target = db::open_database(target_url);
+              c.source = open_source(def);
+            } catch (const Error& e) {  // the coordinator got in a moment ago: an outage
+              c.target.reset();
+              throw Error(ErrorKind::transient, e.what());
+            }
           }
           // A signal ends verify within a second: running reads are cancelled, and no
           // further range starts.
@@ -122,7 +128,9 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
   while (auto r = results.pop()) {
     if (!r->error.empty()) {
       if (r->error_kind == ErrorKind::cancelled) throw Error(ErrorKind::cancelled, "verify " + def.name + ": " + r->error);
-      throw Error(ErrorKind::permanent, "verify " + def.name + " range " + r->range + ": " + r->error);
+      // A transient error (a lost connection) keeps its kind: Runner::verify starts over.
+      throw Error(r->error_kind == ErrorKind::transient ? ErrorKind::transient : ErrorKind::permanent,
+                  "verify " + def.name + " range " + r->range + ": " + r->error);
     }
     ++report.ranges;
     report.source_rows += r->cmp.expected;

@@ -235,3 +235,122 @@ TEST(Issue14Exit, ErrorAfterAnAppliedMigrationSaysSo) {
   auto fixed = rowshift("run");
   EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
 }
+
+// Item 3: `--workers 256` took every connection slot (the superuser-reserved ones too)
+// and the breaker kept reopening. Workers are now capped to what the server allows,
+// here a role's CONNECTION LIMIT, and the run says so in one line.
+TEST_F(Issue14, WorkersAreCappedToTheServersConnectionSlots) {
+  const std::string role = "rowshift_cap_" + std::to_string(::getpid());
+  auto admin = open_db(pg);
+  const auto url = db::parse_url(pg);
+  admin->execute_script("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN CONNECTION LIMIT 6;"
+                        "GRANT ALL ON DATABASE " + db::quote_ident(url.dbname) + " TO " + role + ";"
+                        "GRANT ALL ON SCHEMA public TO " + role + "; ALTER TABLE dst OWNER TO " + role);
+  const std::string limited = "postgresql://" + role + pg.substr(pg.find('@'));
+  write_copy(source);
+  auto r = run_process({ROWSHIFT_BIN, "--db", limited, "--migrations", dir.file("mig"), "run", "--workers", "64",
+                        "--batch-size", "100"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("0001_copy: 4 workers instead of 64: "), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("left under the role's connection limit"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ((r.out + r.err).find("too many connections"), std::string::npos) << "no slot ran out: " << r.err;
+  EXPECT_EQ(count_rows(*open_db(pg), "SELECT count(*) FROM dst"), 3000);
+  admin->execute_script("DROP OWNED BY " + role + "; DROP ROLE " + role);
+}
+
+// Item 3: a connection refused for lack of slots (53300) while the run goes on is
+// back-pressure: the batch goes to a worker that has its connections, the run goes on
+// with fewer workers and finishes, instead of the breaker treating it as an outage.
+TEST_F(Issue14, TooManyConnectionsIsBackPressureNotAnOutage) {
+  write_copy(source);
+  auto opens = std::make_shared<std::atomic<int>>(0);
+  db::set_open_hook([opens](std::unique_ptr<db::Database> inner) -> std::unique_ptr<db::Database> {
+    // The coordinator's connection and two workers' get in; then the server is full.
+    if (inner->dialect() == db::Dialect::postgresql && ++*opens > 3) {
+      throw Error(ErrorKind::config, "cannot open database: postgresql: cannot connect: FATAL: sorry, too many clients already",
+                  ErrorLimit::connection_slots);
+    }
+    return inner;
+  });
+  RunOptions o;
+  o.db_url = pg;
+  o.migrations_dir = dir.file("mig");
+  o.workers = 8;
+  o.batch_size = 100;
+  o.include_registered = false;
+  o.max_outage = std::chrono::seconds(20);
+  std::vector<std::string> events;
+  o.on_event = [&](const std::string& e) { events.push_back(e); };
+  auto t0 = std::chrono::steady_clock::now();
+  RunReport report;
+  try {
+    report = Runner(o).run();
+  } catch (...) {
+    db::set_open_hook(nullptr);
+    throw;
+  }
+  db::set_open_hook(nullptr);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(report.migrations.size(), 1u);
+  EXPECT_EQ(report.migrations[0].state, "done");
+  EXPECT_EQ(report.migrations[0].rows, 3000);
+  EXPECT_LT(took, 15.0);
+  std::string all;
+  for (const auto& e : events) all += e + "\n";
+  EXPECT_NE(all.find("0001_copy: going on with 2 workers: the server refused another connection"), std::string::npos)
+      << all;
+  EXPECT_EQ(all.find("breaker open"), std::string::npos) << all;
+  EXPECT_EQ(count_rows(*open_db(pg), "SELECT count(*) FROM dst"), 3000);
+}
+
+namespace {
+
+// Crashes the shared test cluster (pg_ctl stop -m immediate) after `after`, keeps it down
+// for 3 s and starts it again: RUN_SERIAL tests only (tests/CMakeLists.txt).
+void crash_server_after(std::chrono::milliseconds after) {
+  std::this_thread::sleep_for(after);
+  const char* state = std::getenv("ROWSHIFT_PG_STATE");
+  ASSERT_NE(state, nullptr);
+  auto restart = run_process({std::string(ROWSHIFT_SOURCE_DIR) + "/scripts/pg-test-cluster.sh", "restart", state, "3"});
+  ASSERT_EQ(restart.exit_code, 0) << restart.err;
+}
+
+}  // namespace
+
+// Item 5: a crash of the server during a schema step was reported as bad input (exit 3),
+// and never retried. Now it goes through the coordinator's retry: the step (rolled back
+// with its record) runs again once the server is back, and the run finishes.
+TEST_F(Issue14, ServerRestartDuringASchemaStepIsRetried) {
+  std::ofstream(dir.file("mig/0001_slow.sql")) << "CREATE TABLE made (x INT);\nSELECT pg_sleep(2);\n";
+  pid_t pid = start_process({ROWSHIFT_BIN, "--db", pg, "--migrations", dir.file("mig"), "run"},
+                            dir.file("run.log"));
+  crash_server_after(std::chrono::milliseconds(700));
+  int code = wait_process(pid);
+  const std::string log = read_file(dir.file("run.log"));
+  EXPECT_EQ(code, 0) << log;
+  EXPECT_NE(log.find("retrying 0001_slow after: "), std::string::npos) << log;
+  EXPECT_TRUE(open_db(pg)->table_exists("made"));
+  EXPECT_EQ(count_rows(*open_db(pg), "SELECT count(*) FROM rowshift_migrations WHERE name = '0001_slow' AND status = 'done'"),
+            1);
+}
+
+// Item 5: the same during `verify` gave exit 1; verify now starts over and answers.
+TEST_F(Issue14, ServerRestartDuringVerifyIsRetried) {
+  auto d = open_db(pg);
+  d->execute_script("CREATE TABLE big (id bigint PRIMARY KEY, v text);"
+                    "INSERT INTO big SELECT n, 'v' || n FROM generate_series(1, 3000) n");
+  std::ofstream(dir.file("mig/0001_copy.sql")) << "-- rowshift:kind copy\n-- rowshift:from big\n-- rowshift:key id\n"
+                                                  "-- rowshift:to dst\n-- rowshift:where (SELECT pg_sleep(0.4)) IS NOT NULL\n"
+                                                  "id\nv\n";
+  auto r = run_process({ROWSHIFT_BIN, "--db", pg, "--migrations", dir.file("mig"), "--quiet", "run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pid_t pid = start_process({ROWSHIFT_BIN, "--db", pg, "--migrations", dir.file("mig"), "verify", "0001_copy",
+                             "--workers", "1"},
+                            dir.file("verify.log"));
+  crash_server_after(std::chrono::milliseconds(600));
+  int code = wait_process(pid);
+  const std::string log = read_file(dir.file("verify.log"));
+  EXPECT_EQ(code, 0) << log;
+  EXPECT_NE(log.find("retrying verify 0001_copy after: "), std::string::npos) << log;
+  EXPECT_NE(log.find("OK: source and target agree"), std::string::npos) << log;
+}
