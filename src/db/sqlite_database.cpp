@@ -12,6 +12,8 @@
 #include <mutex>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "db/copy_binary.hpp"
 #include "db/copy_text.hpp"
 #include "db/interrupt.hpp"
@@ -492,7 +494,12 @@ class SqliteDatabase final : public Database {
                       " ms (--lock-timeout): " + msg + " (code " + std::to_string(rc) + ")",
                   ErrorLimit::lock_wait);
     }
-    throw Error(classify(rc), "sqlite: " + msg + " (code " + std::to_string(rc) + ")");
+    std::string hint;
+    if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) {
+      hint = sqlite_unwritable_reason(url_);
+      if (!hint.empty()) hint = " (" + hint + ")";
+    }
+    throw Error(classify(rc), "sqlite: " + msg + " (code " + std::to_string(rc) + ")" + hint);
   }
 
   void close() noexcept {
@@ -542,6 +549,20 @@ bool set_sqlite_journal_mode(Database& db, const std::string& mode, int wait_ms)
   db.execute_script("PRAGMA busy_timeout=" + timeout);
   if (changed && mode == "wal") db.execute_script("PRAGMA synchronous=NORMAL");
   return changed;
+}
+
+std::string sqlite_unwritable_reason(const DbUrl& url) {
+  if (url.is_memory() || url.path.empty()) return {};
+  std::filesystem::path file(url.path);
+  std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return "the folder " + dir.string() + " is not writable, and SQLite writes its journal files beside " +
+           file.filename().string() + ": make the folder writable, or move the file";
+  }
+  if (::access(file.c_str(), F_OK) == 0 && ::access(file.c_str(), W_OK) != 0) {
+    return "the file " + file.string() + " is not writable: check its permissions";
+  }
+  return {};
 }
 
 }  // namespace rowshift::db

@@ -20,4 +20,9 @@ std::string sqlite_journal_mode(Database& db);
 // closed): the mode then stays as it was. Waits at most `wait_ms` for the lock.
 bool set_sqlite_journal_mode(Database& db, const std::string& mode, int wait_ms);
 
+// Why rowshift could not write the SQLite database at `url` although it opens: the
+// folder is not writable (SQLite creates its journal, -wal and -shm files beside the
+// database), or the file is not. Empty when both are writable, or for :memory:.
+std::string sqlite_unwritable_reason(const DbUrl& url);
+
 }  // namespace rowshift::db

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "db/placeholders.hpp"
 #include "db/sql.hpp"
 #include "db/sql_lexer.hpp"
 #include "rowshift/error.hpp"
@@ -15,7 +16,7 @@ constexpr const char* kAttachedSource = "rowshift_source";
 
 std::string range_where(const MigrationDef& def, const std::vector<std::string>& key, const plan::KeyRange& r) {
   std::string w = " WHERE " + db::range_predicate(key, r.has_lo(), r.has_hi());
-  if (!def.where.empty()) w += " AND (" + def.where + ")";
+  if (!def.where.empty()) w += " AND (" + db::user_sql(def.where) + ")";
   return w;
 }
 
@@ -31,7 +32,7 @@ std::string copy_select(const MigrationDef& def, const plan::KeyRange& r, bool a
   std::string exprs;
   // Each expression in its own parentheses: a top-level comma or FROM in one cannot
   // change the select list (migrate/loader.cpp checks they stay balanced).
-  for (const auto& [target, expr] : def.columns) exprs += (exprs.empty() ? "(" : ", (") + expr + ")";
+  for (const auto& [target, expr] : def.columns) exprs += (exprs.empty() ? "(" : ", (") + db::user_sql(expr) + ")";
   return "SELECT " + exprs + " FROM " + copy_from(def, attached) + range_where(def, def.key, r);
 }
 
@@ -100,19 +101,19 @@ void transform_rows(const MigrationDef& def, const plan::KeyRange& r, db::Databa
 
 std::int64_t update_batch(const MigrationDef& def, const plan::KeyRange& r, const Connections& c) {
   std::string pred = "(" + db::range_predicate(def.key, r.has_lo(), r.has_hi()) + ")";
-  if (!def.where.empty()) pred = "(" + pred + " AND (" + def.where + "))";
+  if (!def.where.empty()) pred = "(" + pred + " AND (" + db::user_sql(def.where) + "))";
   std::string sql;
   Values params;
   const std::string token = "{{batch}}";
   std::size_t pos = 0;
   // Only the markers in code: one inside a string literal or a comment is the user's text.
   for (std::size_t at : db::find_in_code(def.sql, token)) {
-    sql += def.sql.substr(pos, at - pos);
+    sql += db::user_sql(def.sql.substr(pos, at - pos));
     sql += pred;
     for (const auto& v : r.params()) params.push_back(v);
     pos = at + token.size();
   }
-  sql += def.sql.substr(pos);
+  sql += db::user_sql(def.sql.substr(pos));
   return c.target->execute(sql, params);
 }
 
@@ -283,7 +284,7 @@ std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRang
   db::Database& keyed = def.kind == MigrationKind::update ? *c.target : *c.source;
   std::string sql = "SELECT " + db::quote_list(def.key) + " FROM " + db::quote_ident(def.source_table) + " WHERE " +
                     db::range_predicate(def.key, range.has_lo(), range.has_hi());
-  if (!def.where.empty()) sql += " AND (" + def.where + ")";
+  if (!def.where.empty()) sql += " AND (" + db::user_sql(def.where) + ")";
   sql += " ORDER BY " + db::quote_list(def.key);
   std::vector<Values> keys;
   keyed.query(sql, range.params(), [&](Values& k) {

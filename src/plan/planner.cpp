@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "checkpoint/key_codec.hpp"
+#include "db/placeholders.hpp"
 #include "db/interrupt.hpp"
 #include "db/sql.hpp"
 #include "rowshift/error.hpp"
@@ -128,8 +129,10 @@ void plan_by_reading(db::Database& db, const PlanRequest& req, Plan& plan, std::
 
 }  // namespace
 
-Plan plan_batches(db::Database& db, const PlanRequest& req) {
-  if (req.batch_size <= 0) throw Error(ErrorKind::config, "batch size must be positive");
+Plan plan_batches(db::Database& db, const PlanRequest& request) {
+  if (request.batch_size <= 0) throw Error(ErrorKind::config, "batch size must be positive");
+  PlanRequest req = request;
+  req.where = db::user_sql(req.where);  // a "?" of the user's is an operator, not a placeholder
   Plan plan;
   std::vector<Values> boundaries;  // key of row number k*batch_size
   refuse_null_keys(db, req);

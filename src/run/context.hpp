@@ -109,6 +109,8 @@ struct Runner::Impl {
   // steps in a transaction that is rolled back, checking each later migration against
   // what they leave (run/preflight.cpp). Throws config errors; writes nothing.
   void rehearse(const std::vector<const MigrationDef*>& pending);
+  // Refuses a "?" in the user's SQL that a SQLite reader would take for a parameter.
+  void refuse_sqlite_parameters(const MigrationDef& def, db::Database& reader);
   // Refuses a new migration whose definition equals that of a recorded migration that
   // is no longer defined (a renamed file would otherwise run twice).
   void check_renames(const std::vector<const MigrationDef*>& selected);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "db/interrupt.hpp"
+#include "db/placeholders.hpp"
 #include "db/sql_lexer.hpp"
 #include "migrate/batch_executor.hpp"
 #include "run/context.hpp"
@@ -77,7 +78,10 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
     // The read side is there: its where and column expressions, as the batches will run
     // them, before the target is looked at (a target that an earlier schema step creates
     // must not keep a bad expression from being found now).
-    if (&n == &needs.front()) migrate::probe_read(def, *n.db);
+    if (&n == &needs.front()) {
+      refuse_sqlite_parameters(def, *n.db);
+      migrate::probe_read(def, *n.db);
+    }
   }
   // An update changes rows in place and writes no upserts: it needs no target key.
   if (!store_is_target && def.kind != MigrationKind::update &&
@@ -87,6 +91,22 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
     throw Error(ErrorKind::config, "migration " + def.name + ": target table \"" + def.target_table +
                                        "\" has no primary key or unique index on (" + key +
                                        "); with --store elsewhere, writes are upserts on that key");
+  }
+}
+
+void Runner::Impl::refuse_sqlite_parameters(const MigrationDef& def, db::Database& reader) {
+  // On PostgreSQL a "?" of the user's is an operator (jsonb) and passes through
+  // (db::user_sql); SQLite has no such operator and would take it for a parameter.
+  if (reader.dialect() != db::Dialect::sqlite) return;
+  std::vector<std::pair<std::string, std::string>> parts = {{"where", def.where}};
+  for (const auto& [target, expr] : def.columns) parts.emplace_back("expression of column '" + target + "'", expr);
+  if (def.kind == MigrationKind::update) parts.emplace_back("statement", def.sql);
+  for (const auto& [what, text] : parts) {
+    if (db::has_question_mark(text)) {
+      throw Error(ErrorKind::config, "migration " + def.name + ": its " + what +
+                                         " has a '?' outside quotes, which SQLite reads as a parameter of its own "
+                                         "(rowshift binds its parameters there): write the value itself");
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include "checkpoint/fence.hpp"
 #include "db/interrupt.hpp"
 #include "db/sql_lexer.hpp"
+#include "db/sqlite_database.hpp"
 #include "exec/retry_policy.hpp"
 #include "migrate/batch_executor.hpp"
 #include "migrate/loader.hpp"
@@ -146,6 +147,12 @@ RunReport Runner::run(const std::string& only) {
   auto selected = I.select(only);
   if (I.target->read_only()) {
     throw Error(ErrorKind::config, "database " + I.target_url.redacted() + " is read-only; migrations write to it");
+  }
+  for (const auto* url : {&I.target_url, &I.store_url}) {
+    if (url->scheme != db::Scheme::sqlite) continue;
+    if (auto why = db::sqlite_unwritable_reason(*url); !why.empty()) {
+      throw Error(ErrorKind::config, "database " + url->redacted() + " cannot be written: " + why);
+    }
   }
   I.check_renames(selected);
   if (!I.store_is_target && I.store_db().read_only()) {

@@ -10,6 +10,7 @@
 // produced are found by counting: the target's rows against the rows paired.
 #include <algorithm>
 
+#include "db/placeholders.hpp"
 #include "db/interrupt.hpp"
 #include "db/sql.hpp"
 #include "exec/channel.hpp"
@@ -163,7 +164,7 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
     std::string null_key;
     for (const auto& k : def.key) null_key += (null_key.empty() ? "" : " OR ") + db::quote_ident(k) + " IS NULL";
     std::string sql = "SELECT count(*) FROM " + db::quote_ident(def.source_table) + " WHERE (" + null_key + ")";
-    if (!def.where.empty()) sql += " AND (" + def.where + ")";
+    if (!def.where.empty()) sql += " AND (" + db::user_sql(def.where) + ")";
     db::Interruptible cancellable(*source);
     std::int64_t unkeyed = db::query_row(*source, sql)[0].as_int();
     if (unkeyed > 0) {

@@ -215,6 +215,12 @@ INSTANTIATE_TEST_SUITE_P(
              "/store.db?mode=ro is read-only; runs record progress in it", "", [](const std::string& db, const std::string&) {
                sql((std::filesystem::path(db).parent_path() / "store.db").string() + "?mode=rwc", "CREATE TABLE x (y INT)");
              }},
+        bad_file("question_mark_in_a_sqlite_where", "plan",
+                 "migration 0002_bad: its where has a '?' outside quotes, which SQLite reads as a parameter of its own",
+                 kCopyHead + "-- rowshift:from orders\n-- rowshift:key id\n-- rowshift:where id > ?\nid\n"),
+        bad_file("question_mark_in_a_sqlite_expression", "run",
+                 "migration 0002_bad: its expression of column 'note' has a '?' outside quotes",
+                 kCopyHead + "-- rowshift:from orders\n-- rowshift:key id\nid\nnote = coalesce(note, ?)\n"),
         // Issue 14 item 9: plan accepted `key rowid`, run refused it: one check for both.
         bad_file("rowid_key_in_plan", "plan", "migration 0002_bad: key column \"rowid\" not found in table \"orders\"",
                  kCopyHead + "-- rowshift:from orders\n-- rowshift:key rowid\n-- rowshift:target-key id\nid = rowid\n"),

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "db/placeholders.hpp"
 #include "db/sql.hpp"
 #include "db/url.hpp"
 #include "rowshift/rowshift.hpp"
@@ -353,4 +354,70 @@ TEST_F(Issue14, ServerRestartDuringVerifyIsRetried) {
   EXPECT_EQ(code, 0) << log;
   EXPECT_NE(log.find("retrying verify 0001_copy after: "), std::string::npos) << log;
   EXPECT_NE(log.find("OK: source and target agree"), std::string::npos) << log;
+}
+
+// Item 12: a "?" in the user's SQL became a placeholder ($N): jsonb's `tags ? 'vip'`
+// failed with "could not determine data type of parameter" or bound a key value into
+// the user's expression. It now passes through untouched, in where, expressions and
+// update statements; rowshift's own placeholders still bind.
+TEST_F(Issue14, JsonbQuestionMarkOperatorPassesThrough) {
+  auto d = open_db(pg);
+  d->execute_script(
+      "CREATE TABLE people (id bigint PRIMARY KEY, tags jsonb, vip boolean);"
+      "CREATE TABLE vips (id bigint PRIMARY KEY, any_of boolean, \"what?\" text);"
+      "INSERT INTO people SELECT n, CASE WHEN n % 3 = 0 THEN '[\"vip\"]'::jsonb ELSE '[\"x\"]'::jsonb END, NULL"
+      " FROM generate_series(1, 3000) n");
+  EXPECT_EQ(db::user_sql("tags ? 'a?' AND \"b?\" = $$c?$$ -- d?"), "tags ?? 'a?' AND \"b?\" = $$c?$$ -- d?");
+  EXPECT_EQ(db::to_dollar_placeholders("x > ? AND " + db::user_sql("tags ?| array['a']") + " AND y <= ?"),
+            "x > $1 AND tags ?| array['a'] AND y <= $2");
+  std::ofstream(dir.file("mig/0001_copy.sql"))
+      << "-- rowshift:kind copy\n-- rowshift:from people\n-- rowshift:key id\n-- rowshift:to vips\n"
+         "-- rowshift:where tags ? 'vip'\nid\nany_of = tags ?| array['vip', 'y']\n\"what?\" = 'is it?'\n";
+  std::ofstream(dir.file("mig/0002_mark.sql"))
+      << "-- rowshift:kind update\n-- rowshift:table people\n-- rowshift:key id\n"
+         "UPDATE people SET vip = (tags ?& array['vip']) WHERE {{batch}} AND tags ? 'vip'\n";
+  auto r = run_process({ROWSHIFT_BIN, "--db", pg, "--migrations", dir.file("mig"), "--quiet", "run", "--batch-size",
+                        "500"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM vips WHERE any_of AND \"what?\" = 'is it?'"), 1000);
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM vips"), 1000);
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM people WHERE vip"), 1000);
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM people WHERE vip IS NULL"), 2000);
+  auto v = run_process({ROWSHIFT_BIN, "--db", pg, "--migrations", dir.file("mig"), "verify", "0001_copy"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+}
+
+// Item 12: a SQLite file in a folder the user cannot write gave "attempt to write a
+// readonly database" (or "unable to open database file") with no hint, after the plan.
+// Run as an unprivileged user (root writes anywhere), the run now refuses up front,
+// naming the folder, and changes nothing.
+TEST_F(Issue14, UnwritableFolderIsNamedBeforeAnyWrite) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the child as nobody";
+  const std::filesystem::path folder = dir.path() / "locked";
+  std::filesystem::create_directory(folder);
+  const std::string file = (folder / "t.db").string();
+  open_db("sqlite:" + file + "?mode=rwc")->execute_script("CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
+  write_copy(source);
+  // The file is nobody's, the folder root's (0755): nobody reads both and writes only the file.
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
+  for (const auto& p : {dir.file("source.db"), file}) ASSERT_EQ(::chown(p.c_str(), 65534, 65534), 0) << p;
+  std::filesystem::permissions(folder, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                           std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                           std::filesystem::perms::others_exec);
+  std::filesystem::permissions(dir.file("mig"), std::filesystem::perms::all);
+  const std::string before = read_file(file);
+  auto as_nobody = [&](const std::string& cmd) {
+    return run_process({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ROWSHIFT_BIN, "--db",
+                        "sqlite:" + file, "--migrations", dir.file("mig"), cmd});
+  };
+  auto plan = as_nobody("plan");
+  EXPECT_EQ(plan.exit_code, 0) << plan.err;
+  auto r = as_nobody("run");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot be written: the folder " + folder.string() +
+                       " is not writable, and SQLite writes its journal files beside t.db"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(read_file(file) == before) << "the file changed";
 }
