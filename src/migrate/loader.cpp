@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "db/sql.hpp"
 #include "db/sql_lexer.hpp"
 #include "rowshift/error.hpp"
 
@@ -20,17 +21,6 @@ std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   auto e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
-}
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string part;
-  while (std::getline(in, part, ',')) {
-    std::string t = trim(part);
-    if (!t.empty()) out.push_back(t);
-  }
-  return out;
 }
 
 // The offset of the first byte that makes `text` not valid UTF-8 (a NUL counts as
@@ -114,10 +104,11 @@ class FileParser {
 
     allow(def.kind);
     def.source_db = get("source-db");
-    def.source_table = def.kind == MigrationKind::update ? get("table") : get("from");
-    def.key = split_list(get("key"));
-    def.target_table = get("to");
-    def.target_key = split_list(get("target-key"));
+    const char* table_directive = def.kind == MigrationKind::update ? "table" : "from";
+    def.source_table = name_in(table_directive);
+    def.key = names_in("key");
+    def.target_table = name_in("to");
+    def.target_key = names_in("target-key");
     // A trailing "-- why" on the directive's line is the author's note, not the filter's.
     def.where = trim(db::without_comments(get("where")));
     if (has("where")) expression(line_of("where"), "where", def.where);
@@ -164,6 +155,57 @@ class FileParser {
   }
 
  private:
+  // The name in a directive's value: as written, or in double quotes with "" for each
+  // quote inside it (SQL's rule), e.g. "we""ird name". Empty when the directive is absent.
+  std::string name_in(const std::string& key) {
+    auto names = names_in(key);
+    if (names.size() > 1) fail(line_of(key), "directive 'rowshift:" + key + "' names one table, got " + values_.at(key));
+    return names.empty() ? std::string() : names.front();
+  }
+  // The comma-separated names of a directive's value (commas inside quotes are the name's).
+  std::vector<std::string> names_in(const std::string& key) {
+    std::vector<std::string> out;
+    if (!has(key)) return out;
+    const std::string& v = values_.at(key);
+    for (std::size_t i = 0; i < v.size();) {
+      while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
+      std::string name;
+      if (i < v.size() && v[i] == '"') {
+        std::size_t end = quoted_name(v, i, name);
+        if (end == std::string::npos) fail(line_of(key), "directive 'rowshift:" + key + "': a quoted name is not closed: " + v);
+        i = end;
+        while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
+        if (i < v.size() && v[i] != ',') {
+          fail(line_of(key), "directive 'rowshift:" + key + "': unexpected text after the quoted name " +
+                                 db::quote_ident(name) + " (a quote inside a name is written \"\")");
+        }
+      } else {
+        std::size_t comma = v.find(',', i);
+        name = trim(v.substr(i, comma == std::string::npos ? std::string::npos : comma - i));
+        i = comma == std::string::npos ? v.size() : comma;
+      }
+      if (!name.empty()) out.push_back(name);
+      if (i < v.size() && v[i] == ',') ++i;
+    }
+    return out;
+  }
+  // Reads "..." starting at text[at] (a quote) into name, "" as one quote; returns the
+  // offset after the closing quote, or npos when there is none.
+  static std::size_t quoted_name(const std::string& text, std::size_t at, std::string& name) {
+    name.clear();
+    for (std::size_t i = at + 1; i < text.size(); ++i) {
+      if (text[i] != '"') {
+        name += text[i];
+      } else if (i + 1 < text.size() && text[i + 1] == '"') {
+        name += '"';
+        ++i;
+      } else {
+        return i + 1;
+      }
+    }
+    return std::string::npos;
+  }
+
   void directive(int line, const std::string& rest) {
     auto sp = rest.find_first_of(" \t");
     std::string key = rest.substr(0, sp);
@@ -208,9 +250,19 @@ class FileParser {
       auto eq = t.find('=');
       target = trim(t.substr(0, eq));
       expr = eq == std::string::npos ? target : trim(t.substr(eq + 1));
-      if (target.size() >= 2 && target.front() == '"' && target.back() == '"') {
-        target = target.substr(1, target.size() - 2);
-        if (eq == std::string::npos) expr = t;
+      if (t.front() == '"') {
+        // "we""ird col" = expression, or the quoted name alone (copied as it is).
+        std::size_t end = quoted_name(t, 0, target);
+        if (end == std::string::npos) fail(l.number, "the quoted column name is not closed: " + t);
+        std::string rest = trim(t.substr(end));
+        if (rest.empty()) {
+          expr = t.substr(0, end);
+        } else if (rest.front() == '=') {
+          expr = trim(rest.substr(1));
+        } else {
+          fail(l.number, "expected '= expression' after the column name " + db::quote_ident(target) + ", got '" + rest +
+                             "' (a quote inside a name is written \"\")");
+        }
       } else if (target.empty() || target.find_first_not_of(
                                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
                                        std::string::npos) {

@@ -25,8 +25,8 @@ std::string KeyRange::describe() const {
 namespace {
 
 [[noreturn]] void null_key(const PlanRequest& req, std::size_t column) {
-  throw Error(ErrorKind::config, "key column \"" + req.key[column] + "\" of \"" + req.table +
-                                     "\" holds NULL; choose a NOT NULL key");
+  throw Error(ErrorKind::config, "key column " + db::quote_ident(req.key[column]) + " of " + db::quote_ident(req.table) +
+                                     " holds NULL; choose a NOT NULL key");
 }
 
 // Refuses a key column that holds NULL in any row the migration reads. Every planning

@@ -4,6 +4,7 @@
 
 #include "db/interrupt.hpp"
 #include "db/placeholders.hpp"
+#include "db/sql.hpp"
 #include "db/sql_lexer.hpp"
 #include "migrate/batch_executor.hpp"
 #include "run/context.hpp"
@@ -20,7 +21,7 @@ bool Runner::Impl::preflight(const MigrationDef& def, db::Database& source, cons
     for (const auto& c : e.columns()) {
       if (pending_schema_sql.find(lower_ascii(c)) == std::string::npos) {
         throw Error(ErrorKind::config,
-                    std::string(e.what()) + ", and no earlier migration mentions its column \"" + c + "\"");
+                    std::string(e.what()) + ", and no earlier migration mentions its column " + db::quote_ident(c));
       }
     }
     return false;
@@ -31,8 +32,8 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
   if (def.kind == MigrationKind::schema) return;
   if (def.kind != MigrationKind::update && source_is_target(def) && def.source_table == def.target_table) {
     // Each batch would insert the rows it reads into the table it reads them from.
-    throw Error(ErrorKind::config, "migration " + def.name + ": copies table \"" + def.source_table +
-                                       "\" into itself; to change rows in place, write an update migration");
+    throw Error(ErrorKind::config, "migration " + def.name + ": copies table " + db::quote_ident(def.source_table) +
+                                       " into itself; to change rows in place, write an update migration");
   }
   // Each table with the columns the migration needs in it.
   struct Need {
@@ -64,7 +65,7 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
       std::vector<std::string> cols;
       for (const auto& c : n.columns) cols.push_back(c.first);
       throw MissingObject(n.table, cols,
-                          "migration " + def.name + ": " + n.role + " table \"" + n.table + "\" not found in " +
+                          "migration " + def.name + ": " + n.role + " table " + db::quote_ident(n.table) + " not found in " +
                               n.db->url().redacted());
     }
     auto have = n.db->table_columns(n.table);
@@ -72,7 +73,7 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
       if (std::find(have.begin(), have.end(), c) == have.end()) {
         throw MissingObject(
             c, {},
-            "migration " + def.name + ": " + role + " column \"" + c + "\" not found in table \"" + n.table + "\"");
+            "migration " + def.name + ": " + role + " column " + db::quote_ident(c) + " not found in table " + db::quote_ident(n.table));
       }
     }
     // The read side is there: its where and column expressions, as the batches will run
@@ -88,8 +89,8 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
       !target->has_unique_key(def.target_table, def.effective_target_key())) {
     std::string key;
     for (const auto& k : def.effective_target_key()) key += (key.empty() ? "" : ", ") + k;
-    throw Error(ErrorKind::config, "migration " + def.name + ": target table \"" + def.target_table +
-                                       "\" has no primary key or unique index on (" + key +
+    throw Error(ErrorKind::config, "migration " + def.name + ": target table " + db::quote_ident(def.target_table) +
+                                       " has no primary key or unique index on (" + key +
                                        "); with --store elsewhere, writes are upserts on that key");
   }
 }

@@ -1,4 +1,5 @@
 #include "run/row_matcher.hpp"
+#include "db/sql.hpp"
 
 #include <algorithm>
 #include <unordered_map>
@@ -29,7 +30,7 @@ RowMatcher::RowMatcher(std::vector<std::string> columns, const std::vector<std::
     : columns_(std::move(columns)) {
   for (const auto& k : key) {
     auto it = std::find(columns_.begin(), columns_.end(), k);
-    if (it == columns_.end()) throw Error(ErrorKind::config, "target key column \"" + k + "\" is not a target column");
+    if (it == columns_.end()) throw Error(ErrorKind::config, "target key column " + db::quote_ident(k) + " is not a target column");
     key_at_.push_back(static_cast<std::size_t>(it - columns_.begin()));
   }
 }

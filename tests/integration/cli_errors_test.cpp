@@ -221,6 +221,16 @@ INSTANTIATE_TEST_SUITE_P(
         bad_file("question_mark_in_a_sqlite_expression", "run",
                  "migration 0002_bad: its expression of column 'note' has a '?' outside quotes",
                  kCopyHead + "-- rowshift:from orders\n-- rowshift:key id\nid\nnote = coalesce(note, ?)\n"),
+        // Issue 14 item 10: names are read, and printed, as SQL writes them ("" inside quotes).
+        bad_file("quoted_name_printed_as_written", "run", "source table \"no\"\"pe\" not found",
+                 kCopyHead + "-- rowshift:from \"no\"\"pe\"\n-- rowshift:key id\nid\n"),
+        bad_file("quoted_name_not_closed", "plan", "0002_bad.sql:3: directive 'rowshift:from': a quoted name is not closed",
+                 kCopyHead + "-- rowshift:from \"orders\n-- rowshift:key id\nid\n"),
+        bad_file("text_after_a_quoted_name", "plan",
+                 "0002_bad.sql:4: directive 'rowshift:key': unexpected text after the quoted name \"i\"",
+                 kCopyHead + "-- rowshift:from orders\n-- rowshift:key \"i\"d\"\nid\n"),
+        bad_file("two_tables_in_from", "plan", "directive 'rowshift:from' names one table, got orders, customers",
+                 kCopyHead + "-- rowshift:from orders, customers\n-- rowshift:key id\nid\n"),
         // Issue 14 item 9: plan accepted `key rowid`, run refused it: one check for both.
         bad_file("rowid_key_in_plan", "plan", "migration 0002_bad: key column \"rowid\" not found in table \"orders\"",
                  kCopyHead + "-- rowshift:from orders\n-- rowshift:key rowid\n-- rowshift:target-key id\nid = rowid\n"),
@@ -291,7 +301,7 @@ INSTANTIATE_TEST_SUITE_P(
                        " migration = '0002_copy_orders'");
              }},
         Case{"quoted_identifiers_not_executed",
-             {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3, "source table \"orders\"; DROP TABLE orders; --\" not found",
+             {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3, "source table \"orders\"\"; DROP TABLE orders; --\" not found",
                  kCopyHead + "-- rowshift:from orders\"; DROP TABLE orders; --\n-- rowshift:key id\nid = id\n"}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.title; });
 

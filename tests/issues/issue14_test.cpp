@@ -421,3 +421,33 @@ TEST_F(Issue14, UnwritableFolderIsNamedBeforeAnyWrite) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_TRUE(read_file(file) == before) << "the file changed";
 }
+
+// Item 10: a quote inside a name in a migration file is written as SQL writes it,
+// doubled ("we""ird"), in from/to/table/key/target-key and in column mappings. Before,
+// the quotes were taken as part of the name ("\"we\"\"ird\"" not found).
+TEST_F(Issue14, DoubledQuotesInNamesOfMigrationFiles) {
+  for (const std::string& url : {dir.sqlite_url("quoted.db"), new_pg_database()}) {
+    SCOPED_TRACE(url);
+    const bool pg_target = url.rfind("postgresql", 0) == 0;
+    auto d = open_db(url);
+    const std::string big = pg_target ? "bigint" : "INTEGER";
+    d->execute_script("CREATE TABLE \"we\"\"ird src\" (\"k\"\"ey\" " + big + ", id2 " + big +
+                      ", \"v\"\" al\" TEXT, plain TEXT, PRIMARY KEY (\"k\"\"ey\", id2));"
+                      "CREATE TABLE \"dst, \"\"x\"\"\" (\"k\"\"ey\" " + big + ", id2 " + big +
+                      ", \"we\"\"ird col\" TEXT, plain TEXT, PRIMARY KEY (\"k\"\"ey\", id2));"
+                      "INSERT INTO \"we\"\"ird src\" VALUES (1, 1, 'a', 'p'), (1, 2, NULL, 'q'), (2, 1, 'c', NULL)");
+    std::filesystem::remove_all(dir.file("qmig"));
+    std::filesystem::create_directory(dir.file("qmig"));
+    std::ofstream(dir.file("qmig/0001_copy.sql"))
+        << "-- rowshift:kind copy\n-- rowshift:from \"we\"\"ird src\"\n-- rowshift:key \"k\"\"ey\", id2\n"
+           "-- rowshift:to \"dst, \"\"x\"\"\"\n\"k\"\"ey\"\nid2\n\"we\"\"ird col\" = \"v\"\" al\"\n\"plain\"\n";
+    auto r = run_process({ROWSHIFT_BIN, "--db", url, "--migrations", dir.file("qmig"), "--quiet", "run"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM \"dst, \"\"x\"\"\" WHERE \"we\"\"ird col\" IS NOT DISTINCT FROM "
+                             "(SELECT \"v\"\" al\" FROM \"we\"\"ird src\" s WHERE s.\"k\"\"ey\" = \"dst, \"\"x\"\"\".\"k\"\"ey\""
+                             " AND s.id2 = \"dst, \"\"x\"\"\".id2)"),
+              3);
+    auto v = run_process({ROWSHIFT_BIN, "--db", url, "--migrations", dir.file("qmig"), "verify", "0001_copy"});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  }
+}
