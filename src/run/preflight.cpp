@@ -125,6 +125,7 @@ void Runner::Impl::rehearse(const std::vector<const MigrationDef*>& pending) {
         try {
           db::Interruptible cancellable(*target);
           target->execute_script(db::without_psql_restrict(def->sql));
+          target->reset_session();  // a pg_dump step empties search_path: later checks need it
         } catch (const Error& e) {
           if (e.transient() || e.kind() == ErrorKind::cancelled) throw;
           throw Error(ErrorKind::config, "migration " + def->name + " (" + def->origin + "): " + e.what() +
