@@ -191,7 +191,7 @@ class PostgresDatabase final : public Database {
   }
 
   bool table_exists(const std::string& table) override {
-    Values r = query_row(*this, "SELECT to_regclass(quote_ident(?)) IS NOT NULL", {table});
+    Values r = query_row(*this, "SELECT to_regclass(?) IS NOT NULL", {quote_ident(table)});
     return !r.empty() && r[0].as_int() == 1;
   }
 
@@ -203,9 +203,9 @@ class PostgresDatabase final : public Database {
     bool found = false;
     query("SELECT string_agg(a.attname::text, ',' ORDER BY a.attname::text) || ','"
           " FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
-          " WHERE i.indrelid = to_regclass(quote_ident(?)) AND i.indisunique AND i.indpred IS NULL"
+          " WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL"
           " GROUP BY i.indexrelid",
-          {table}, [&](Values& r) {
+          {quote_ident(table)}, [&](Values& r) {
             found = found || (!r[0].is_null() && r[0].as_text() == want);
             return !found;
           });
@@ -219,9 +219,9 @@ class PostgresDatabase final : public Database {
 
   std::vector<std::string> table_columns(const std::string& table) override {
     std::vector<std::string> cols;
-    query("SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(?)) AND attnum > 0"
+    query("SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0"
           " AND NOT attisdropped ORDER BY attnum",
-          {table}, [&](Values& r) {
+          {quote_ident(table)}, [&](Values& r) {
             cols.push_back(r[0].as_text());
             return true;
           });
@@ -288,9 +288,9 @@ class PostgresDatabase final : public Database {
     std::vector<unsigned> types;
     for (const auto& c : columns) {
       Values r = query_row(*this,
-                           "SELECT atttypid::bigint FROM pg_attribute WHERE attrelid = to_regclass(quote_ident(?))"
+                           "SELECT atttypid::bigint FROM pg_attribute WHERE attrelid = to_regclass(?)"
                            " AND attname = ? AND NOT attisdropped",
-                           {table, c});
+                           {quote_ident(table), c});
       if (r.empty() || r[0].is_null() || r[0].as_int() >= pg_type::kFirstUserType) {
         types.clear();
         break;

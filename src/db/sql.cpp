@@ -1,8 +1,14 @@
 #include "db/sql.hpp"
 
+#include <string_view>
+
+#include "rowshift/error.hpp"
+
 namespace rowshift::db {
 
-std::string quote_ident(const std::string& name) {
+namespace {
+
+std::string quote_part(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {
     if (c == '"') out += '"';
@@ -10,6 +16,64 @@ std::string quote_ident(const std::string& name) {
   }
   out += '"';
   return out;
+}
+
+}  // namespace
+
+std::string quote_ident(const std::string& name) {
+  const auto sep = name.find(kSchemaSeparator);
+  if (sep == std::string::npos) return quote_part(name);
+  return quote_part(std::string_view(name).substr(0, sep)) + "." + quote_part(std::string_view(name).substr(sep + 1));
+}
+
+TableRef split_table(const std::string& table) {
+  const auto sep = table.find(kSchemaSeparator);
+  if (sep == std::string::npos) return {"", table};
+  return {table.substr(0, sep), table.substr(sep + 1)};
+}
+
+std::string parse_table_name(const std::string& text) {
+  auto bad = [&](const std::string& why) -> Error {
+    return Error(ErrorKind::config, "table name '" + text + "': " + why);
+  };
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20) throw bad("holds a control character");
+  }
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (true) {
+    std::string part;
+    if (i < n && text[i] == '"') {
+      bool closed = false;
+      for (++i; i < n; ++i) {
+        if (text[i] != '"') {
+          part += text[i];
+        } else if (i + 1 < n && text[i + 1] == '"') {
+          part += '"';
+          ++i;
+        } else {
+          closed = true;
+          ++i;
+          break;
+        }
+      }
+      if (!closed) throw bad("a quoted name is not closed");
+      if (i < n && text[i] != '.') {
+        throw bad("unexpected text after the quoted name " + quote_part(part) + " (a quote inside a name is written \"\")");
+      }
+    } else {
+      std::size_t dot = text.find('.', i);
+      part = text.substr(i, dot == std::string::npos ? std::string::npos : dot - i);
+      i = dot == std::string::npos ? n : dot;
+    }
+    if (part.empty()) throw bad("an empty name (write a dot inside a name in quotes: \"a.b\")");
+    parts.push_back(part);
+    if (i >= n) break;
+    ++i;  // the dot
+  }
+  if (parts.size() > 2) throw bad("write TABLE or SCHEMA.TABLE (a dot inside a name goes in quotes: \"a.b\")");
+  return parts.size() == 1 ? parts[0] : parts[0] + kSchemaSeparator + parts[1];
 }
 
 std::string quote_list(const std::vector<std::string>& names) {

@@ -6,8 +6,25 @@
 
 namespace rowshift::db {
 
-// "name" with embedded quotes doubled; works in SQLite and PostgreSQL.
+// A table name that names its schema holds the schema, this byte, and the table (the
+// byte is never in a name: parse_table_name() refuses control characters).
+inline constexpr char kSchemaSeparator = '\x1f';
+
+// "name" with embedded quotes doubled; works in SQLite and PostgreSQL. A schema-qualified
+// table name (kSchemaSeparator) becomes "schema"."table".
 std::string quote_ident(const std::string& name);
+
+struct TableRef {
+  std::string schema;  // empty: the connection's own (search_path, or SQLite's main)
+  std::string name;
+};
+TableRef split_table(const std::string& table);
+
+// A table name as SQL writes it: `orders`, `app.actor`, `"my schema"."my table"`,
+// `"a.b"` (one table with a dot in its name). A bare part is taken as written up to a
+// dot; a quoted part reads "" as one quote. Returns the name (schema-qualified with
+// kSchemaSeparator). Throws Error(config) saying what is wrong.
+std::string parse_table_name(const std::string& text);
 // "a", "b", "c"
 std::string quote_list(const std::vector<std::string>& names);
 // ?, ?, ?

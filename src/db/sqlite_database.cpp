@@ -322,22 +322,33 @@ class SqliteDatabase final : public Database {
     return true;
   }
 
+  // A schema-qualified name (db/sql.hpp) names an attached database, or main or temp;
+  // SQLite's pragma functions take the schema as their last argument.
   bool table_exists(const std::string& table) override {
+    const auto t = split_table(table);
     bool found = false;
-    query("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?", {table},
+    if (!t.schema.empty()) {
+      bool attached = false;
+      query("SELECT 1 FROM pragma_database_list WHERE name = ?", {t.schema}, [&](Values&) { return !(attached = true); });
+      if (!attached) return false;
+    }
+    const std::string master = t.schema.empty() ? "sqlite_master" : quote_ident(t.schema) + ".sqlite_master";
+    query("SELECT 1 FROM " + master + " WHERE type IN ('table','view') AND name = ?", {t.name},
           [&](Values&) { return !(found = true); });
     return found;
   }
 
   bool has_unique_key(const std::string& table, const std::vector<std::string>& columns) override {
+    const auto t = split_table(table);
+    const std::string schema = t.schema.empty() ? "main" : t.schema;
     std::vector<std::string> unique_indexes;
-    query("SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1", {table}, [&](Values& r) {
+    query("SELECT name FROM pragma_index_list(?, ?) WHERE \"unique\" = 1", {t.name, schema}, [&](Values& r) {
       unique_indexes.push_back(r[0].as_text());
       return true;
     });
     for (const auto& index : unique_indexes) {
       std::vector<std::string> cols;
-      query("SELECT name FROM pragma_index_info(?)", {index}, [&](Values& r) {
+      query("SELECT name FROM pragma_index_info(?, ?)", {index, schema}, [&](Values& r) {
         cols.push_back(r[0].is_null() ? "" : r[0].as_text());
         return true;
       });
@@ -345,7 +356,7 @@ class SqliteDatabase final : public Database {
     }
     // An INTEGER PRIMARY KEY is the rowid and has no index of its own.
     std::vector<std::string> pk;
-    query("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", {table}, [&](Values& r) {
+    query("SELECT name FROM pragma_table_info(?, ?) WHERE pk > 0 ORDER BY pk", {t.name, schema}, [&](Values& r) {
       pk.push_back(r[0].as_text());
       return true;
     });
@@ -355,8 +366,10 @@ class SqliteDatabase final : public Database {
   bool read_only() override { return sqlite3_db_readonly(db_, "main") == 1; }
 
   std::vector<std::string> table_columns(const std::string& table) override {
+    const auto t = split_table(table);
     std::vector<std::string> cols;
-    query("SELECT name FROM pragma_table_info(?) ORDER BY cid", {table}, [&](Values& r) {
+    query("SELECT name FROM pragma_table_info(?, ?) ORDER BY cid", {t.name, t.schema.empty() ? "main" : t.schema},
+          [&](Values& r) {
       cols.push_back(r[0].as_text());
       return true;
     });

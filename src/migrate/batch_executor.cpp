@@ -24,8 +24,10 @@ std::string range_where(const MigrationDef& def, const std::vector<std::string>&
 // source SQLite file attached to the target connection (aliased to its own name so that
 // column expressions naming the table still resolve).
 std::string copy_from(const MigrationDef& def, bool attached) {
-  std::string table = db::quote_ident(def.source_table);
-  return attached ? std::string(kAttachedSource) + "." + table + " AS " + table : table;
+  if (!attached) return db::quote_ident(def.source_table);
+  // The source file's own tables are in its main schema, attached here as one schema.
+  std::string table = db::quote_ident(db::split_table(def.source_table).name);
+  return std::string(kAttachedSource) + "." + table + " AS " + table;
 }
 
 std::string copy_select(const MigrationDef& def, const plan::KeyRange& r, bool attached = false) {

@@ -155,12 +155,20 @@ class FileParser {
   }
 
  private:
-  // The name in a directive's value: as written, or in double quotes with "" for each
-  // quote inside it (SQL's rule), e.g. "we""ird name". Empty when the directive is absent.
+  // The table a directive names, as SQL writes it (db::parse_table_name): `orders`,
+  // `app.actor`, `"my schema"."we""ird"`. Empty when the directive is absent.
   std::string name_in(const std::string& key) {
-    auto names = names_in(key);
-    if (names.size() > 1) fail(line_of(key), "directive 'rowshift:" + key + "' names one table, got " + values_.at(key));
-    return names.empty() ? std::string() : names.front();
+    if (!has(key)) return {};
+    bool quoted = false;
+    for (char c : values_.at(key)) {
+      if (c == '"') quoted = !quoted;  // "" inside a name toggles twice
+      if (c == ',' && !quoted) fail(line_of(key), "directive 'rowshift:" + key + "' names one table, got " + values_.at(key));
+    }
+    try {
+      return db::parse_table_name(values_.at(key));
+    } catch (const Error& e) {
+      fail(line_of(key), "directive 'rowshift:" + key + "': " + e.what());
+    }
   }
   // The comma-separated names of a directive's value (commas inside quotes are the name's).
   std::vector<std::string> names_in(const std::string& key) {

@@ -1,10 +1,25 @@
 // The C++ builder, definition checksums and the process-wide registry.
 #include "rowshift/migration.hpp"
 
+#include "db/sql.hpp"
 #include "migrate/hash.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift {
+namespace {
+
+// A table name as SQL writes it (db::parse_table_name: `app.actor`, `"we""ird"`). One
+// that does not parse is kept as written: a builder runs during static initialisation,
+// where a throw would end the program; preflight then names the table it cannot find.
+std::string table_name(const std::string& text) {
+  try {
+    return db::parse_table_name(text);
+  } catch (const Error&) {
+    return text;
+  }
+}
+
+}  // namespace
 
 const char* to_string(MigrationKind kind) {
   switch (kind) {
@@ -61,15 +76,15 @@ Migration Migration::copy(std::string name) { return Migration(std::move(name), 
 Migration Migration::update(std::string name) { return Migration(std::move(name), MigrationKind::update); }
 Migration Migration::transform(std::string name) { return Migration(std::move(name), MigrationKind::transform); }
 
-Migration& Migration::from(std::string t) { def_.source_table = std::move(t); return *this; }
-Migration& Migration::table(std::string t) { def_.source_table = std::move(t); return *this; }
+Migration& Migration::from(std::string t) { def_.source_table = table_name(t); return *this; }
+Migration& Migration::table(std::string t) { def_.source_table = table_name(t); return *this; }
 Migration& Migration::source_db(std::string url) { def_.source_db = std::move(url); return *this; }
 Migration& Migration::key(std::string c) { def_.key.push_back(std::move(c)); return *this; }
 Migration& Migration::keys(std::vector<std::string> c) { def_.key = std::move(c); return *this; }
 Migration& Migration::where(std::string p) { def_.where = std::move(p); return *this; }
-Migration& Migration::to(std::string t) { def_.target_table = std::move(t); return *this; }
+Migration& Migration::to(std::string t) { def_.target_table = table_name(t); return *this; }
 Migration& Migration::to(std::string t, std::vector<std::string> cols) {
-  def_.target_table = std::move(t);
+  def_.target_table = table_name(t);
   def_.target_columns = std::move(cols);
   return *this;
 }

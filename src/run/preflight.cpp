@@ -17,7 +17,7 @@ bool Runner::Impl::preflight(const MigrationDef& def, db::Database& source, cons
     return true;
   } catch (const MissingObject& e) {
     // Accepted only when the earlier steps mention the table and every column needed.
-    if (pending_schema_sql.find(lower_ascii(e.object())) == std::string::npos) throw;
+    if (pending_schema_sql.find(lower_ascii(db::split_table(e.object()).name)) == std::string::npos) throw;
     for (const auto& c : e.columns()) {
       if (pending_schema_sql.find(lower_ascii(c)) == std::string::npos) {
         throw Error(ErrorKind::config,

@@ -224,11 +224,16 @@ INSTANTIATE_TEST_SUITE_P(
         // Issue 14 item 10: names are read, and printed, as SQL writes them ("" inside quotes).
         bad_file("quoted_name_printed_as_written", "run", "source table \"no\"\"pe\" not found",
                  kCopyHead + "-- rowshift:from \"no\"\"pe\"\n-- rowshift:key id\nid\n"),
-        bad_file("quoted_name_not_closed", "plan", "0002_bad.sql:3: directive 'rowshift:from': a quoted name is not closed",
+        bad_file("quoted_name_not_closed", "plan", "0002_bad.sql:3: directive 'rowshift:from': table name '\"orders': a quoted name is not closed",
                  kCopyHead + "-- rowshift:from \"orders\n-- rowshift:key id\nid\n"),
         bad_file("text_after_a_quoted_name", "plan",
                  "0002_bad.sql:4: directive 'rowshift:key': unexpected text after the quoted name \"i\"",
                  kCopyHead + "-- rowshift:from orders\n-- rowshift:key \"i\"d\"\nid\n"),
+        bad_file("three_part_table_name", "plan",
+                 "0002_bad.sql:3: directive 'rowshift:from': table name 'shop.public.orders': write TABLE or SCHEMA.TABLE",
+                 kCopyHead + "-- rowshift:from shop.public.orders\n-- rowshift:key id\nid\n"),
+        bad_file("schema_that_is_not_attached", "run", "source table \"archive\".\"orders\" not found",
+                 kCopyHead + "-- rowshift:from archive.orders\n-- rowshift:key id\nid\n"),
         bad_file("two_tables_in_from", "plan", "directive 'rowshift:from' names one table, got orders, customers",
                  kCopyHead + "-- rowshift:from orders, customers\n-- rowshift:key id\nid\n"),
         // Issue 14 item 9: plan accepted `key rowid`, run refused it: one check for both.

@@ -451,3 +451,81 @@ TEST_F(Issue14, DoubledQuotesInNamesOfMigrationFiles) {
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
   }
 }
+
+// Item 10: schema-qualified names (`app.actor`, `"my schema"."my table"`) in from, to,
+// table, the C++ builder, plan and verify. Before, `app.actor` was one table named
+// "app.actor", not found.
+TEST_F(Issue14, SchemaQualifiedNamesOnPostgres) {
+  auto d = open_db(pg);
+  d->execute_script(
+      "CREATE SCHEMA app; CREATE SCHEMA \"my schema\";"
+      "CREATE TABLE app.actor (id bigint PRIMARY KEY, name text, rank int);"
+      "CREATE TABLE \"my schema\".\"my table\" (id bigint PRIMARY KEY, name text);"
+      "CREATE TABLE app.actor_copy (id bigint PRIMARY KEY, name text);"
+      "CREATE TABLE public.actor (id bigint PRIMARY KEY, name text, rank int);"  // same name, other schema
+      "CREATE TABLE \"a.b\" (id bigint PRIMARY KEY, name text);"
+      "INSERT INTO app.actor SELECT n, 'actor ' || n, NULL FROM generate_series(1, 2500) n");
+  std::ofstream(dir.file("mig/0001_copy.sql")) << "-- rowshift:kind copy\n-- rowshift:from app.actor\n-- rowshift:key id\n"
+                                                  "-- rowshift:to \"my schema\".\"my table\"\nid\nname\n";
+  std::ofstream(dir.file("mig/0002_rank.sql")) << "-- rowshift:kind update\n-- rowshift:table app.actor\n-- rowshift:key id\n"
+                                                  "UPDATE app.actor SET rank = id % 7 WHERE {{batch}}\n";
+  std::ofstream(dir.file("mig/0003_dotted.sql")) << "-- rowshift:kind copy\n-- rowshift:from app.actor\n"
+                                                    "-- rowshift:key id\n-- rowshift:to \"a.b\"\nid\nname\n";
+  RunOptions o;
+  o.db_url = pg;
+  o.migrations_dir = dir.file("mig");
+  o.include_registered = false;
+  o.batch_size = 1000;
+  o.migrations.push_back(Migration::copy("0004_builder").from("\"my schema\".\"my table\"").key("id")
+                             .to("app.actor_copy").column("id", "id").column("name", "upper(name)").def());
+  Runner runner(o);
+  auto plan = runner.plan();
+  ASSERT_EQ(plan.size(), 4u);
+  EXPECT_EQ(plan[0].description, "\"app\".\"actor\" -> \"my schema\".\"my table\"");
+  EXPECT_EQ(plan[0].rows, 2500);
+  auto report = runner.run();
+  ASSERT_EQ(report.migrations.size(), 4u);
+  for (const auto& m : report.migrations) EXPECT_EQ(m.state, "done") << m.name;
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM \"my schema\".\"my table\""), 2500);
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM app.actor WHERE rank = id % 7"), 2500);
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM public.actor"), 0) << "the other schema's table was left alone";
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM \"a.b\""), 2500);
+  EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM app.actor_copy WHERE name = upper('actor ' || id)"), 2500);
+  for (const char* name : {"0001_copy", "0003_dotted", "0004_builder"}) {
+    EXPECT_TRUE(runner.verify(name).ok()) << name;
+  }
+  d->execute("UPDATE \"my schema\".\"my table\" SET name = 'x' WHERE id = 7");
+  EXPECT_FALSE(runner.verify("0001_copy").ok());
+  // A missing schema is named as it must be written.
+  std::ofstream(dir.file("mig/0005_bad.sql")) << "-- rowshift:kind copy\n-- rowshift:from \"no schema\".actor\n"
+                                                 "-- rowshift:key id\n-- rowshift:to app.actor_copy\nid\n";
+  auto r = run_process({ROWSHIFT_BIN, "--db", pg, "--migrations", dir.file("mig"), "run", "0005_bad"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("source table \"no schema\".\"actor\" not found"), std::string::npos) << r.err;
+  std::ofstream(dir.file("mig/0005_bad.sql")) << "-- rowshift:kind copy\n-- rowshift:from a.b.c\n"
+                                                 "-- rowshift:key id\n-- rowshift:to app.actor_copy\nid\n";
+  auto parts = run_process({ROWSHIFT_BIN, "--db", pg, "--migrations", dir.file("mig"), "plan"});
+  EXPECT_EQ(parts.exit_code, 3);
+  EXPECT_NE(parts.err.find("0005_bad.sql:2: directive 'rowshift:from': table name 'a.b.c': write TABLE or SCHEMA.TABLE"),
+            std::string::npos)
+      << parts.err;
+}
+
+// Item 10 on SQLite: `main.src` names the main database's table (and the attached
+// source file's table when a copy reads another SQLite file).
+TEST_F(Issue14, SchemaQualifiedNamesOnSqlite) {
+  const std::string target = dir.sqlite_url("qualified.db");
+  open_db(target)->execute_script("CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
+  std::ofstream(dir.file("mig/0001_copy.sql")) << "-- rowshift:kind copy\n-- rowshift:source-db " << source
+                                               << "\n-- rowshift:from main.src\n-- rowshift:key id\n-- rowshift:to main.dst\nid\nv\n";
+  auto r = run_process({ROWSHIFT_BIN, "--db", target, "--migrations", dir.file("mig"), "--quiet", "run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_rows(*open_db(target), "SELECT count(*) FROM dst"), 3000);
+  auto v = run_process({ROWSHIFT_BIN, "--db", target, "--migrations", dir.file("mig"), "verify", "0001_copy"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  std::ofstream(dir.file("mig/0002_bad.sql")) << "-- rowshift:kind copy\n-- rowshift:from nowhere.src\n-- rowshift:key id\n"
+                                                 "-- rowshift:to dst\nid\n";
+  auto bad = run_process({ROWSHIFT_BIN, "--db", target, "--migrations", dir.file("mig"), "run"});
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.err.find("source table \"nowhere\".\"src\" not found"), std::string::npos) << bad.err;
+}
