@@ -192,7 +192,8 @@ class FileParser {
         name = trim(v.substr(i, comma == std::string::npos ? std::string::npos : comma - i));
         i = comma == std::string::npos ? v.size() : comma;
       }
-      if (!name.empty()) out.push_back(name);
+      if (name.empty()) fail(line_of(key), "directive 'rowshift:" + key + "': an empty name in the list '" + v + "'");
+      out.push_back(name);
       if (i < v.size() && v[i] == ',') ++i;
     }
     return out;

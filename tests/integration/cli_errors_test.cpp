@@ -234,6 +234,22 @@ INSTANTIATE_TEST_SUITE_P(
                  kCopyHead + "-- rowshift:from shop.public.orders\n-- rowshift:key id\nid\n"),
         bad_file("schema_that_is_not_attached", "run", "source table \"archive\".\"orders\" not found",
                  kCopyHead + "-- rowshift:from archive.orders\n-- rowshift:key id\nid\n"),
+        bad_file("empty_name_in_a_key_list", "plan", "0002_bad.sql:4: directive 'rowshift:key': an empty name in the list 'id,,note'",
+                 kCopyHead + "-- rowshift:from orders\n-- rowshift:key id,,note\nid\nnote\n"),
+        bad_file("empty_quoted_table_name", "plan", "directive 'rowshift:from': table name '\"\"': an empty name",
+                 kCopyHead + "-- rowshift:from \"\"\n-- rowshift:key id\nid\n"),
+        bad_file("control_character_in_a_table_name", "plan", "table name 'ord\x01ers': holds a control character",
+                 kCopyHead + "-- rowshift:from ord\x01ers\n-- rowshift:key id\nid\n"),
+        bad_file("question_mark_in_a_sqlite_update", "run",
+                 "migration 0002_bad: its statement has a '?' outside quotes, which SQLite reads as a parameter",
+                 "-- rowshift:kind update\n-- rowshift:table orders\n-- rowshift:key id\n"
+                 "UPDATE orders SET note = ? WHERE {{batch}}\n"),
+        bad_file("source_db_file_missing", "run", "file not found (add ?mode=rwc to create it)",
+                 kCopyHead + "-- rowshift:source-db sqlite:/nonexistent/legacy.db\n-- rowshift:from orders\n"
+                 "-- rowshift:key id\nid\n"),
+        Case{"source_db_unknown_scheme_hides_password", {"--db", "sqlite:{db}", "--migrations", "{mig}", "run"}, 3,
+             "unknown scheme", kCopyHead + "-- rowshift:source-db mysql://u:hunter2@h/d\n-- rowshift:from orders\n"
+             "-- rowshift:key id\nid\n", nullptr, "hunter2"},
         bad_file("two_tables_in_from", "plan", "directive 'rowshift:from' names one table, got orders, customers",
                  kCopyHead + "-- rowshift:from orders, customers\n-- rowshift:key id\nid\n"),
         // Issue 14 item 9: plan accepted `key rowid`, run refused it: one check for both.
