@@ -67,6 +67,22 @@ std::shared_ptr<std::mutex> writer_lock_for(const std::string& file) {
   return lock;
 }
 
+// A file path as an SQLite URI (absolute, %, ? and # escaped), read-only when asked.
+std::string file_uri(const std::string& path, bool read_only) {
+  std::string uri = "file:";
+  for (char ch : std::filesystem::absolute(path).string()) {
+    if (ch == '%' || ch == '?' || ch == '#') {
+      static const char* hex = "0123456789ABCDEF";
+      uri += '%';
+      uri += hex[(static_cast<unsigned char>(ch) >> 4) & 0xf];
+      uri += hex[static_cast<unsigned char>(ch) & 0xf];
+    } else {
+      uri += ch;
+    }
+  }
+  return read_only ? uri + "?mode=ro" : uri;
+}
+
 class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(const DbUrl& url) : url_(url) {
@@ -123,6 +139,12 @@ class SqliteDatabase final : public Database {
       // In WAL mode a commit need not wait for fsync to be safe from corruption (the
       // batch and its done mark still commit together); other modes keep FULL.
       if (sqlite_journal_mode(*this) == "wal") execute_script("PRAGMA synchronous=NORMAL");
+      for (const auto& [name, path] : sqlite_attachments(url)) {
+        if (!std::filesystem::exists(path)) {
+          throw Error(ErrorKind::config, "attach " + name + ":" + path + ": file not found");
+        }
+        execute("ATTACH DATABASE ? AS " + quote_ident(name), {Value(file_uri(path, mode == "ro"))});
+      }
     } catch (const Error& e) {
       close();
       throw Error(ErrorKind::config, "cannot open database " + url.redacted() + ": " + e.what());
@@ -305,19 +327,7 @@ class SqliteDatabase final : public Database {
     if (other.scheme != Scheme::sqlite || other.is_memory() || url_.is_memory()) return false;
     if (attached_.count(schema)) return true;
     if (!sqlite3_get_autocommit(db_)) return false;  // SQLite refuses ATTACH inside a transaction
-    std::string uri = "file:";
-    for (char ch : std::filesystem::absolute(other.path).string()) {
-      if (ch == '%' || ch == '?' || ch == '#') {
-        static const char* hex = "0123456789ABCDEF";
-        uri += '%';
-        uri += hex[(static_cast<unsigned char>(ch) >> 4) & 0xf];
-        uri += hex[static_cast<unsigned char>(ch) & 0xf];
-      } else {
-        uri += ch;
-      }
-    }
-    uri += "?mode=ro";
-    execute("ATTACH DATABASE ? AS " + quote_ident(schema), {Value(uri)});
+    execute("ATTACH DATABASE ? AS " + quote_ident(schema), {Value(file_uri(other.path, true))});
     attached_.insert(schema);
     return true;
   }

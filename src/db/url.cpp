@@ -196,6 +196,19 @@ std::string mask_password(std::string_view url) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> attachments_of(const DbUrl& url) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string v = url.param("attach");
+  for (std::size_t at = 0; at < v.size();) {
+    std::size_t comma = v.find(',', at);
+    std::string item = v.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    std::size_t colon = item.find(':');
+    out.emplace_back(item.substr(0, colon), colon == std::string::npos ? std::string() : item.substr(colon + 1));
+    at = comma == std::string::npos ? v.size() : comma + 1;
+  }
+  return out;
+}
+
 DbUrl parse_sqlite(std::string_view rest, std::string_view shown) {
   DbUrl url;
   url.scheme = Scheme::sqlite;
@@ -218,8 +231,17 @@ DbUrl parse_sqlite(std::string_view rest, std::string_view shown) {
       if (std::none_of(std::begin(kModes), std::end(kModes), [&](const char* m) { return mode == m; })) {
         bad(shown, "journal_mode must be delete, truncate, persist, memory, wal or off");
       }
+    } else if (k == "attach") {
+      for (const auto& [name, file] : attachments_of(url)) {
+        if (name.empty() || file.empty()) bad(shown, "attach must be NAME:PATH, several separated by commas");
+        std::string lower;
+        for (char c : name) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (lower == "main" || lower == "temp" || lower == "rowshift_source") {
+          bad(shown, "attach: '" + name + "' is a name SQLite or rowshift uses itself; choose another");
+        }
+      }
     } else {
-      bad(shown, "unknown parameter '" + k + "' (sqlite knows mode, timeout, journal_mode)");
+      bad(shown, "unknown parameter '" + k + "' (sqlite knows mode, timeout, journal_mode, attach)");
     }
   }
   return url;
@@ -403,5 +425,7 @@ DbUrl parse_url_reference(std::string_view reference) {
   }
   return parse_url(value);
 }
+
+std::vector<std::pair<std::string, std::string>> sqlite_attachments(const DbUrl& url) { return attachments_of(url); }
 
 }  // namespace rowshift::db

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace rowshift::db {
 
@@ -47,6 +49,11 @@ struct DbUrl {
 
 // Throws rowshift::Error (config) naming the URL (redacted) and what is wrong.
 DbUrl parse_url(std::string_view url);
+
+// A SQLite URL's ?attach=NAME:PATH[,NAME:PATH...]: databases each connection attaches
+// under NAME, so that migrations can name NAME.table (the main file stays the one
+// whose journal mode and writer lock rowshift manages).
+std::vector<std::pair<std::string, std::string>> sqlite_attachments(const DbUrl& url);
 
 // A URL as a migration names it: a URL, or env:NAME for the URL in environment variable
 // NAME (so that a password need not be written into a migration file, nor show in `ps`).

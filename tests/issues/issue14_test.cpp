@@ -529,3 +529,30 @@ TEST_F(Issue14, SchemaQualifiedNamesOnSqlite) {
   EXPECT_EQ(bad.exit_code, 3);
   EXPECT_NE(bad.err.find("source table \"nowhere\".\"src\" not found"), std::string::npos) << bad.err;
 }
+
+// Item 10, attached databases on SQLite: ?attach=NAME:PATH attaches a file on every
+// connection, and migrations name its tables NAME.table, in from, to and verify.
+TEST_F(Issue14, AttachedSqliteDatabases) {
+  const std::string archive = dir.file("archive 1.db");
+  open_db("sqlite:" + archive + "?mode=rwc")
+      ->execute_script("CREATE TABLE old_orders (id INTEGER PRIMARY KEY, v TEXT);"
+                       "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2500) "
+                       "INSERT INTO old_orders SELECT n, 'old ' || n FROM s");
+  const std::string main_db = dir.file("main.db");
+  open_db("sqlite:" + main_db + "?mode=rwc")->execute_script("CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
+  const std::string url = "sqlite:" + main_db + "?attach=archive:" + archive;
+  std::ofstream(dir.file("mig/0001_copy.sql")) << "-- rowshift:kind copy\n-- rowshift:from archive.old_orders\n"
+                                                  "-- rowshift:key id\n-- rowshift:to main.dst\nid\nv\n";
+  auto r = run_process({ROWSHIFT_BIN, "--db", url, "--migrations", dir.file("mig"), "--quiet", "run", "--batch-size", "500"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_rows(*open_db("sqlite:" + main_db), "SELECT count(*) FROM dst WHERE v = 'old ' || id"), 2500);
+  EXPECT_FALSE(open_db("sqlite:" + main_db)->table_exists("old_orders"));
+  auto v = run_process({ROWSHIFT_BIN, "--db", url, "--migrations", dir.file("mig"), "verify", "0001_copy"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  auto reserved = run_process({ROWSHIFT_BIN, "--db", "sqlite:" + main_db + "?attach=main:" + archive, "plan"});
+  EXPECT_EQ(reserved.exit_code, 3);
+  EXPECT_NE(reserved.err.find("attach: 'main' is a name SQLite or rowshift uses itself"), std::string::npos) << reserved.err;
+  auto missing = run_process({ROWSHIFT_BIN, "--db", "sqlite:" + main_db + "?attach=x:" + dir.file("none.db"), "plan"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("attach x:" + dir.file("none.db") + ": file not found"), std::string::npos) << missing.err;
+}
