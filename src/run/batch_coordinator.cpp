@@ -218,7 +218,8 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
               if (!r->error.empty() && now_connected < slot_limit) {
                 if (opt.on_event) {
                   opt.on_event(def.name + ": going on with " + std::to_string(now_connected) +
-                               " workers: the server refused another connection (" + r->error + ")");
+                               (now_connected == 1 ? " worker" : " workers") +
+                               ": the server refused another connection (" + r->error + ")");
                 }
               }
               // Connections come back when a parked worker reconnects later.

@@ -1,6 +1,7 @@
 // Preflight: everything `run` checks before its first write, so that an input error
 // (exit 3) leaves every database as it was. `plan` applies the same checks.
 #include <algorithm>
+#include <optional>
 
 #include "db/interrupt.hpp"
 #include "db/placeholders.hpp"
@@ -118,10 +119,21 @@ void Runner::Impl::rehearse(const std::vector<const MigrationDef*>& pending) {
   // copy 4 is found before step 1 commits. (DDL is transactional on both backends; a step
   // that cannot run in a transaction cannot run in run_schema's either.)
   {
+    // Under the setup lock that run_schema() holds (the store's when it is elsewhere,
+    // taken first as there), a step another runner applied since this one looked is
+    // seen as recorded, and skipped, instead of failing with "already exists".
+    std::optional<db::Transaction> store_tx;
+    if (!store_is_target) {
+      store_tx.emplace(store_db());
+      store_db().lock_setup();
+    }
     db::Transaction rehearsal(*target);  // never committed
+    if (store_is_target) target->lock_setup();
+    const bool have_store = store_exists();
     for (const auto* def : pending) {
       if (stop.stop_requested()) throw Error(ErrorKind::cancelled, "stop requested (signal) during preflight");
       if (def->kind == MigrationKind::schema) {
+        if (have_store && store().migration(def->name)) continue;  // applied meanwhile
         try {
           db::Interruptible cancellable(*target);
           target->execute_script(db::without_psql_restrict(def->sql));

@@ -298,7 +298,9 @@ TEST_F(Issue14, TooManyConnectionsIsBackPressureNotAnOutage) {
   EXPECT_LT(took, 15.0);
   std::string all;
   for (const auto& e : events) all += e + "\n";
-  EXPECT_NE(all.find("0001_copy: going on with 2 workers: the server refused another connection"), std::string::npos)
+  // 2, or 1 when the refusal came before the second worker had finished connecting.
+  EXPECT_TRUE(all.find("0001_copy: going on with 2 workers: the server refused another connection") != std::string::npos ||
+              all.find("0001_copy: going on with 1 worker: the server refused another connection") != std::string::npos)
       << all;
   EXPECT_EQ(all.find("breaker open"), std::string::npos) << all;
   EXPECT_EQ(count_rows(*open_db(pg), "SELECT count(*) FROM dst"), 3000);
