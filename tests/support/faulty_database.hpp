@@ -1,4 +1,4 @@
-// FaultyDatabase: wraps a Database and fails chosen calls (LevelDB's EnvWrapper idea).
+// FaultyDatabase: wraps a Database and fails chosen calls (a db::DatabaseWrapper).
 //
 // A FaultPlan is shared by every connection opened while it is installed; its random
 // choices come from a seed, so a failing run can be replayed. Each rule
@@ -10,6 +10,8 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <string_view>
 #include <memory>
 #include <mutex>
 #include <chrono>
@@ -19,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "db/database.hpp"
+#include "db/database_wrapper.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift::testing {
@@ -42,6 +44,16 @@ class FaultPlan {
     rules_.push_back({std::move(rule), 0});
   }
   int injected() const { return injected_.load(); }
+  // How often a connection's `what` was called (db::DatabaseWrapper::around names).
+  void count(std::string_view what) {
+    std::lock_guard lock(mu_);
+    ++calls_[std::string(what)];
+  }
+  int calls(const std::string& what) {
+    std::lock_guard lock(mu_);
+    auto it = calls_.find(what);
+    return it == calls_.end() ? 0 : it->second;
+  }
   int delayed() const { return delayed_.load(); }
   // While down, every statement, BEGIN and COMMIT fails as a lost connection would.
   void set_down(bool down) { down_ = down; }
@@ -72,61 +84,51 @@ class FaultPlan {
  private:
   std::mutex mu_;
   std::vector<std::pair<FaultRule, int>> rules_;
+  std::map<std::string, int> calls_;
   std::atomic<int> injected_{0};
   std::atomic<int> delayed_{0};
   std::atomic<bool> down_{false};
   std::mt19937_64 rng_;  // guarded by mu_
 };
 
-class FaultyDatabase final : public db::Database {
+// Faults on the calls that reach the server, through db::DatabaseWrapper::around(): the
+// wrapped connection takes the routes production takes (binary COPY, COPY text,
+// commit_after, the setup lock), and each of them can fail. Lookups of tables, columns
+// and types ("catalog") are counted but never fail.
+class FaultyDatabase final : public db::DatabaseWrapper {
  public:
   FaultyDatabase(std::unique_ptr<db::Database> inner, std::shared_ptr<FaultPlan> plan)
-      : inner_(std::move(inner)), plan_(std::move(plan)) {}
+      : DatabaseWrapper(std::move(inner)), plan_(std::move(plan)) {}
 
-  db::Dialect dialect() const override { return inner_->dialect(); }
-  const db::DbUrl& url() const override { return inner_->url(); }
-  void execute_script(const std::string& sql) override {
-    plan_->check(sql, {}, false);
-    inner_->execute_script(sql);
-    plan_->check(sql, {}, true);
-  }
-  std::int64_t execute(const std::string& sql, const Values& params = {}) override {
-    plan_->check(sql, params, false);
-    auto n = inner_->execute(sql, params);
-    plan_->check(sql, params, true);
-    return n;
-  }
-  void query(const std::string& sql, const Values& params, const db::RowFn& fn,
-             std::vector<std::string>* names = nullptr) override {
-    plan_->check(sql, params, false);
-    inner_->query(sql, params, fn, names);
-  }
-  void begin() override {
-    plan_->check("BEGIN", {}, false);
-    inner_->begin();
-  }
-  void commit() override {
-    plan_->check("COMMIT", {}, false);
-    inner_->commit();
-  }
-  void rollback() override { inner_->rollback(); }
-  void set_interruptible(bool on) override { inner_->set_interruptible(on); }
-  bool attach(const db::DbUrl& other, const std::string& schema) override { return inner_->attach(other, schema); }
-  bool table_exists(const std::string& t) override { return inner_->table_exists(t); }
-  std::vector<std::string> table_columns(const std::string& t) override { return inner_->table_columns(t); }
-  bool has_unique_key(const std::string& t, const std::vector<std::string>& c) override {
-    return inner_->has_unique_key(t, c);
-  }
-  bool read_only() override { return inner_->read_only(); }
+  // One check per row, as "INSERT INTO \"table\"" with the row's values (so a rule's
+  // first_param picks out the batch that holds a key).
   void insert_rows(const std::string& table, const std::vector<std::string>& columns, const std::vector<Values>& rows,
                    const std::vector<std::string>& upsert_key) override {
+    plan_->count("insert_rows");
     std::string sql = "INSERT INTO \"" + table + "\"";
     for (const auto& r : rows) plan_->check(sql, r, false);
-    inner_->insert_rows(table, columns, rows, upsert_key);
+    inner().insert_rows(table, columns, rows, upsert_key);
   }
 
  private:
-  std::unique_ptr<db::Database> inner_;
+  void around(std::string_view what, const std::string& text, const Values& params,
+              const std::function<void()>& call) override {
+    plan_->count(what);
+    if (what == "catalog") return call();
+    // A COPY into a table is matched as "COPY \"table\"".
+    const bool copy_in = what == "copy_text_in" || what == "copy_binary_in";
+    const std::string sql = copy_in ? "COPY \"" + text + "\"" : text;
+    plan_->check(sql, params, false);
+    if (what == "commit_after") {
+      // The statement and the commit are one message: a failure "after the statement"
+      // comes before the commit, and the transaction rolls back.
+      plan_->check(sql, params, true);
+      return call();
+    }
+    call();
+    if (what == "execute" || what == "execute_script") plan_->check(sql, params, true);
+  }
+
   std::shared_ptr<FaultPlan> plan_;
 };
 
