@@ -37,12 +37,6 @@ class Error : public std::runtime_error {
   bool transient() const { return kind_ == ErrorKind::transient; }
   ErrorLimit limit() const { return limit_; }
 
-  // Returns a copy whose message is "context: original message" (context added while
-  // unwinding, e.g. "batch 17 of copy_orders (id 16001..17000)").
-  Error with_context(const std::string& context) const {
-    return Error(kind_, context + ": " + what(), limit_);
-  }
-
  private:
   ErrorKind kind_;
   ErrorLimit limit_;

@@ -92,7 +92,7 @@ struct RunOptions {
 struct MigrationReport {
   std::string name;
   MigrationKind kind = MigrationKind::schema;
-  std::string state;  // done | failed | interrupted | skipped(done earlier)
+  std::string state;  // done | failed | interrupted | incomplete (another runner holds batches)
   std::int64_t batches_total = 0, batches_done = 0, batches_failed = 0;
   std::int64_t rows = 0;    // rows written by this run
   std::int64_t rejects = 0; // rows quarantined by this run

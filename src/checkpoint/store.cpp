@@ -514,7 +514,7 @@ void CheckpointStore::mark_failed_unclaimed(const std::string& name, std::int64_
 BatchCounts CheckpointStore::counts(const std::string& name) {
   BatchCounts c;
   db_.query(
-      "SELECT status, count(*), CAST(sum(rows_written) AS BIGINT), CAST(sum(duration_ms) AS BIGINT)"
+      "SELECT status, count(*), CAST(sum(rows_written) AS BIGINT)"
       " FROM rowshift_batches WHERE migration = ?"
       " GROUP BY status",
       {name}, [&](Values& r) {
@@ -526,7 +526,6 @@ BatchCounts CheckpointStore::counts(const std::string& name) {
         else if (s == "done") c.done = n;
         else if (s == "failed") c.failed = n;
         c.rows += int_or_zero(r[2]);
-        c.duration_ms += int_or_zero(r[3]);
         return true;
       });
   return c;

@@ -73,7 +73,6 @@ struct BatchHold {
 struct BatchCounts {
   std::int64_t total = 0, pending = 0, running = 0, done = 0, failed = 0;
   std::int64_t rows = 0;
-  std::int64_t duration_ms = 0;
 };
 
 class CheckpointStore {

@@ -14,7 +14,6 @@ class RetryPolicy {
   RetryPolicy(int max_attempts, std::chrono::milliseconds base, std::chrono::milliseconds cap)
       : max_attempts_(max_attempts), base_(base), cap_(cap) {}
 
-  int max_attempts() const { return max_attempts_; }
   // True when `error` on attempt number `attempt` (1-based) deserves another attempt.
   bool should_retry(const Error& error, int attempt) const {
     return error.transient() && attempt < max_attempts_;
