@@ -277,9 +277,11 @@ TEST_F(SqliteToPostgres, ServerRestartMidRunOpensBreakerAndFinishes) {
 
 TEST_F(ProcessTest, LockHeldByAnotherProcessIsWaitedOut) {
   // Another process holds SQLite's write lock for 7 s, longer than the 5 s busy timeout.
-  // It creates a file once it holds the lock, and the run starts only then.
+  // It creates a file once it holds the lock, and the run starts only then. Its own
+  // busy timeout lets its COMMIT wait out the instant in which rowshift, retrying for
+  // the lock, holds a read lock (without it the holder's COMMIT failed once in CI).
   const std::string held = dir.file("lock-held");
-  pid_t holder = start_process({"/usr/bin/sqlite3", "-cmd", "BEGIN IMMEDIATE;", "-cmd", "CREATE TABLE lock_holder (x);",
+  pid_t holder = start_process({"/usr/bin/sqlite3", "-cmd", ".timeout 10000", "-cmd", "BEGIN IMMEDIATE;", "-cmd", "CREATE TABLE lock_holder (x);",
                                 "-cmd", ".shell touch " + held, "-cmd", ".shell sleep 7", dir.file("k.db"), "COMMIT;"},
                                dir.file("holder.log"));
   for (int i = 0; i < 600 && !std::filesystem::exists(held); ++i) std::this_thread::sleep_for(50ms);

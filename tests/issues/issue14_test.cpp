@@ -153,7 +153,7 @@ TEST_F(Issue14, LockHeldElsewhereStopsTheRunAfterLockTimeout) {
   open_db("sqlite:" + target + "?mode=rwc")->execute_script("CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
   write_copy(source);
   const std::string held = dir.file("held");
-  pid_t holder = start_process({"/usr/bin/sqlite3", "-cmd", "BEGIN IMMEDIATE;", "-cmd", "CREATE TABLE lock_holder (x);",
+  pid_t holder = start_process({"/usr/bin/sqlite3", "-cmd", ".timeout 10000", "-cmd", "BEGIN IMMEDIATE;", "-cmd", "CREATE TABLE lock_holder (x);",
                                 "-cmd", ".shell touch " + held, "-cmd", ".shell sleep 15", target, "COMMIT;"},
                                dir.file("holder.log"));
   for (int i = 0; i < 600 && !std::filesystem::exists(held); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
