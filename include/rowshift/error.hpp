@@ -37,9 +37,25 @@ class Error : public std::runtime_error {
   bool transient() const { return kind_ == ErrorKind::transient; }
   ErrorLimit limit() const { return limit_; }
 
+  // The database's own code for the error, where it gave one (the message shows it
+  // too): PostgreSQL's SQLSTATE ("23505"), or SQLite's extended result code (2067,
+  // SQLITE_CONSTRAINT_UNIQUE). Empty / 0 otherwise.
+  const std::string& sqlstate() const { return sqlstate_; }
+  int sqlite_code() const { return sqlite_code_; }
+  Error& set_sqlstate(std::string state) {
+    sqlstate_ = std::move(state);
+    return *this;
+  }
+  Error& set_sqlite_code(int code) {
+    sqlite_code_ = code;
+    return *this;
+  }
+
  private:
   ErrorKind kind_;
   ErrorLimit limit_;
+  std::string sqlstate_;
+  int sqlite_code_ = 0;
 };
 
 // Exit codes of the rowshift CLI; docs/cli.md lists them.

@@ -622,7 +622,7 @@ class PostgresDatabase final : public Database {
         throw Error(ErrorKind::transient, "postgresql: connection lost: " + url_.scrubbed(on_one_line(e.what())));
       }
       if (state == "57014" && interruptible_ && interrupt::requested()) {
-        throw Error(ErrorKind::cancelled, "postgresql: statement cancelled: stop requested");
+        throw Error(ErrorKind::cancelled, "postgresql: statement cancelled: stop requested").set_sqlstate(state);
       }
       if (state == "57014") {
         // statement_timeout (or a pg_cancel_backend): worth a retry or two, never ten
@@ -632,11 +632,13 @@ class PostgresDatabase final : public Database {
                         " (SQLSTATE 57014; the server's statement_timeout for this role or database ended it: raise it,"
                         " e.g. ALTER ROLE ... SET statement_timeout = '1h', or add"
                         " options=-cstatement_timeout%3D0 to the URL)",
-                    ErrorLimit::statement_timeout);
+                    ErrorLimit::statement_timeout)
+            .set_sqlstate(state);
       }
       if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) broken_ = true;
       throw Error(transient_sqlstate(state) ? ErrorKind::transient : ErrorKind::permanent,
-                  "postgresql: " + url_.scrubbed(on_one_line(e.what())) + " (SQLSTATE " + state + ")");
+                  "postgresql: " + url_.scrubbed(on_one_line(e.what())) + " (SQLSTATE " + state + ")")
+          .set_sqlstate(state);
     } catch (const pqxx::usage_error& e) {
       throw Error(ErrorKind::permanent, std::string("postgresql: ") + url_.scrubbed(on_one_line(e.what())));
     } catch (const pqxx::failure& e) {

@@ -505,9 +505,12 @@ class SqliteDatabase final : public Database {
     if (sys < 0) sys = sqlite3_system_errno(db_);
     if ((rc & 0xff) == SQLITE_FULL || rc == SQLITE_IOERR_WRITE || sys == ENOSPC || sys == EFBIG) {
       throw Error(ErrorKind::permanent, "sqlite: database or disk is full (" + url_.redacted() +
-                                            "): free space and run again (code " + std::to_string(rc) + ")");
+                                            "): free space and run again (code " + std::to_string(rc) + ")")
+          .set_sqlite_code(rc);
     }
-    if ((rc & 0xff) == SQLITE_INTERRUPT) throw Error(ErrorKind::cancelled, "sqlite: statement interrupted: stop requested");
+    if ((rc & 0xff) == SQLITE_INTERRUPT) {
+      throw Error(ErrorKind::cancelled, "sqlite: statement interrupted: stop requested").set_sqlite_code(rc);
+    }
     if (rc == SQLITE_BUSY) {
       // Plain BUSY comes after the busy handler waited the whole busy timeout, which is
       // the lock wait limit (--lock-timeout). (BUSY_SNAPSHOT and BUSY_RECOVERY come at
@@ -515,14 +518,15 @@ class SqliteDatabase final : public Database {
       throw Error(ErrorKind::transient,
                   "sqlite: " + url_.path + " stayed locked by another process for " + url_.param("timeout", "5000") +
                       " ms (--lock-timeout): " + msg + " (code " + std::to_string(rc) + ")",
-                  ErrorLimit::lock_wait);
+                  ErrorLimit::lock_wait)
+          .set_sqlite_code(rc);
     }
     std::string hint;
     if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) {
       hint = sqlite_unwritable_reason(url_);
       if (!hint.empty()) hint = " (" + hint + ")";
     }
-    throw Error(classify(rc), "sqlite: " + msg + " (code " + std::to_string(rc) + ")" + hint);
+    throw Error(classify(rc), "sqlite: " + msg + " (code " + std::to_string(rc) + ")" + hint).set_sqlite_code(rc);
   }
 
   void close() noexcept {

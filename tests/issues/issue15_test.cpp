@@ -92,3 +92,35 @@ TEST(Issue15, FaultWrapperTakesTheProductionRoutes) {
   EXPECT_EQ(count_rows(*d, "SELECT count(*) FROM moods m WHERE m.v::text = CASE m.id % 2 WHEN 0 THEN 'a' ELSE 'b' END"),
             3000);
 }
+
+// Error carried the database's code only inside its message text: callers that had to
+// tell a unique violation from a syntax error parsed "(SQLSTATE 23505)". The codes are
+// now fields.
+TEST(Issue15, ErrorsCarryTheDatabasesCodes) {
+  TempDir dir;
+  auto lite = open_db(dir.sqlite_url("codes.db"));
+  lite->execute_script("CREATE TABLE t (a INTEGER UNIQUE); INSERT INTO t VALUES (1)");
+  try {
+    lite->execute("INSERT INTO t VALUES (1)");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.sqlite_code(), 2067) << e.what();  // SQLITE_CONSTRAINT_UNIQUE
+    EXPECT_EQ(e.sqlstate(), "");
+    EXPECT_EQ(e.kind(), ErrorKind::permanent);
+  }
+  auto pg = open_db(new_pg_database());
+  pg->execute_script("CREATE TABLE t (a int PRIMARY KEY); INSERT INTO t VALUES (1)");
+  try {
+    pg->execute("INSERT INTO t VALUES (1)");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.sqlstate(), "23505") << e.what();
+    EXPECT_EQ(e.sqlite_code(), 0);
+  }
+  try {
+    pg->execute("SELEC 1");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.sqlstate(), "42601") << e.what();
+  }
+}
