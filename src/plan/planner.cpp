@@ -1,11 +1,11 @@
 #include "plan/planner.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "checkpoint/key_codec.hpp"
-#include "db/placeholders.hpp"
 #include "db/interrupt.hpp"
+#include "db/placeholders.hpp"
+#include "db/planner_sql.hpp"
 #include "db/sql.hpp"
 #include "rowshift/error.hpp"
 
@@ -34,27 +34,9 @@ namespace {
 // so its rows would silently be in no batch; and where NULLs sort (first in SQLite, last
 // in PostgreSQL) decides whether a scan of the key order meets them at all.
 void refuse_null_keys(db::Database& db, const PlanRequest& req) {
-  const std::string filter = req.where.empty() ? "" : "(" + req.where + ") AND ";
   for (std::size_t i = 0; i < req.key.size(); ++i) {
-    Values hit = db::query_row(db, "SELECT 1 FROM " + db::quote_ident(req.table) + " WHERE " + filter +
-                                       db::quote_ident(req.key[i]) + " IS NULL LIMIT 1");
-    if (!hit.empty()) null_key(req, i);
+    if (!db::query_row(db, db::null_key_probe(req.table, req.key[i], req.where)).empty()) null_key(req, i);
   }
-}
-
-// A name for the planner's own CTE that no name of the user's statement can capture:
-// a table named like the CTE would otherwise be read as the CTE itself (PostgreSQL:
-// "recursive reference to query must not appear within a subquery").
-std::string walk_name(const PlanRequest& req) {
-  auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
-  std::string used = lower(req.table + " " + req.where);
-  for (const auto& k : req.key) used += " " + lower(k);
-  std::string name = "rowshift_walk";
-  for (int n = 2; used.find(name) != std::string::npos; ++n) name = "rowshift_walk" + std::to_string(n);
-  return name;
 }
 
 // A one-column unique key: the engine walks the key's index and returns only every
@@ -63,33 +45,22 @@ std::string walk_name(const PlanRequest& req) {
 // Without an index each step would be a scan, hence the unique-key condition.
 bool plan_by_skipping(db::Database& db, const PlanRequest& req, Plan& plan, std::vector<Values>& boundaries) {
   if (req.key.size() != 1 || !db.has_unique_key(req.table, req.key)) return false;
-  const std::string k = db::quote_ident(req.key[0]);
-  const std::string from = " FROM " + db::quote_ident(req.table) + " WHERE " +
-                           (req.where.empty() ? "" : "(" + req.where + ") AND ");
+  const db::KeyWalkSql sql = db::key_walk_sql(req.table, req.key[0], req.where);
   // Both ends of the key order, and whether there are rows at all (NULL keys were
   // refused before).
-  Values ends = db::query_row(db, "SELECT (SELECT " + k + from + "1=1 ORDER BY " + k + " LIMIT 1), (SELECT " + k +
-                                      from + "1=1 ORDER BY " + k + " DESC LIMIT 1), (SELECT count(*) FROM (SELECT 1" +
-                                      from + "1=1 LIMIT 1) AS rowshift_any_row)");
+  Values ends = db::query_row(db, sql.ends);
   if (ends.size() != 3 || ends[2].as_int() == 0) return true;  // no rows: no batches
   if (ends[0].is_null() || ends[1].is_null()) null_key(req, 0);  // came in since the check
   plan.min_key = {ends[0]};
   plan.max_key = {ends[1]};
   const std::int64_t skip = req.batch_size - 1;
-  const std::string walk = walk_name(req);
-  db.query("WITH RECURSIVE " + walk + "(at_key) AS (SELECT (SELECT " + k + from + "1=1 ORDER BY " + k +
-               " LIMIT 1 OFFSET ?) UNION ALL SELECT (SELECT " + k + from + k + " > " + walk + ".at_key ORDER BY " +
-               k + " LIMIT 1 OFFSET ?) FROM " + walk + " WHERE " + walk + ".at_key IS NOT NULL) SELECT at_key FROM " +
-               walk + " WHERE at_key IS NOT NULL",
-           {skip, skip}, [&](Values& key) {
-             boundaries.push_back(key);
-             return true;
-           });
+  db.query(sql.walk, {skip, skip}, [&](Values& key) {
+    boundaries.push_back(key);
+    return true;
+  });
   // The rows after the last boundary: fewer than one batch, unless rows came in since
   // (the last batch is open-ended and takes them; the count is only an estimate).
-  Values tail = boundaries.empty()
-                    ? db::query_row(db, "SELECT count(*)" + from + "1=1")
-                    : db::query_row(db, "SELECT count(*)" + from + k + " > ?", boundaries.back());
+  Values tail = boundaries.empty() ? db::query_row(db, sql.count_all) : db::query_row(db, sql.count_after, boundaries.back());
   plan.rows = static_cast<std::int64_t>(boundaries.size()) * req.batch_size +
               std::min<std::int64_t>(tail[0].as_int(), req.batch_size - 1);
   return true;
@@ -100,18 +71,12 @@ bool plan_by_skipping(db::Database& db, const PlanRequest& req, Plan& plan, std:
 // index range scan (SQLite and PostgreSQL both compare row values).
 void plan_by_reading(db::Database& db, const PlanRequest& req, Plan& plan, std::vector<Values>& boundaries) {
   constexpr int kPage = 10000;
-  const std::string cols = db::quote_list(req.key);
-  const std::string filter = req.where.empty() ? "" : "(" + req.where + ") AND ";
-  const std::string base = "SELECT " + cols + " FROM " + db::quote_ident(req.table) + " WHERE " + filter;
-  const std::string order = " ORDER BY " + cols + " LIMIT " + std::to_string(kPage);
-  const std::string first_sql = base + "1=1" + order;
-  const std::string next_sql = base + db::range_predicate(req.key, true, false) + order;
-
+  const db::KeyPageSql sql = db::key_page_sql(req.table, req.key, req.where, kPage);
   Values last;
   for (;;) {
     db::throw_if_interrupted("planning");  // a stop that came between two pages
     int seen = 0;
-    db.query(last.empty() ? first_sql : next_sql, last, [&](Values& key) {
+    db.query(last.empty() ? sql.first : sql.next, last, [&](Values& key) {
       for (std::size_t i = 0; i < key.size(); ++i) {
         if (key[i].is_null()) null_key(req, i);
       }

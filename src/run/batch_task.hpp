@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "checkpoint/store.hpp"
+#include "db/planner_sql.hpp"
 #include "exec/channel.hpp"
 #include "exec/circuit_breaker.hpp"
 #include "exec/retry_policy.hpp"
@@ -34,8 +35,6 @@ struct BatchOutcome {
   std::string error;
 };
 
-// Asked of a database to tell "the database is down" from "this batch keeps failing".
-inline constexpr const char* kPing = "SELECT 1 AS rowshift_ping";
 
 struct WorkerState {
   std::unique_ptr<db::Database> target, source, store;
@@ -61,7 +60,7 @@ struct WorkerState {
     for (db::Database* db : {target.get(), source.get(), store.get()}) {
       if (!db) continue;
       try {
-        db->query(kPing, {}, [](Values&) { return false; });
+        db->query(db::kPing, {}, [](Values&) { return false; });
       } catch (const Error& e) {
         if (e.transient()) return false;
       }

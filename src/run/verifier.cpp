@@ -12,6 +12,7 @@
 
 #include "db/placeholders.hpp"
 #include "db/interrupt.hpp"
+#include "db/planner_sql.hpp"
 #include "db/sql.hpp"
 #include "exec/channel.hpp"
 #include "exec/worker_pool.hpp"
@@ -161,12 +162,9 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
   // in since): they were not copied, and verify must say so rather than pass them over.
   {
     auto source = open_source(def);
-    std::string null_key;
-    for (const auto& k : def.key) null_key += (null_key.empty() ? "" : " OR ") + db::quote_ident(k) + " IS NULL";
-    std::string sql = "SELECT count(*) FROM " + db::quote_ident(def.source_table) + " WHERE (" + null_key + ")";
-    if (!def.where.empty()) sql += " AND (" + db::user_sql(def.where) + ")";
     db::Interruptible cancellable(*source);
-    std::int64_t unkeyed = db::query_row(*source, sql)[0].as_int();
+    std::int64_t unkeyed =
+        db::query_row(*source, db::count_null_keys(def.source_table, def.key, db::user_sql(def.where)))[0].as_int();
     if (unkeyed > 0) {
       report.source_rows += unkeyed;
       report.mismatches.push_back({0, "rows with a NULL key (in no batch)", unkeyed, 0, "not copied"});
