@@ -6,9 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -25,9 +28,14 @@ class Value {
 
   Value() = default;  // NULL
   Value(std::nullptr_t) {}
-  Value(int v) : v_(static_cast<std::int64_t>(v)) {}
-  Value(long v) : v_(static_cast<std::int64_t>(v)) {}
-  Value(long long v) : v_(static_cast<std::int64_t>(v)) {}
+  // Any integer type (bool is 0 or 1); an unsigned value above INT64_MAX throws
+  // Error(permanent) rather than wrap around. (char is left out: a character, or a
+  // number? Write std::string(1, c) or int(c).)
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, char>, int> = 0>
+  Value(T v) : v_(checked_int(v)) {}
+  // An empty optional is NULL.
+  template <typename T>
+  Value(const std::optional<T>& v) : Value(v ? Value(*v) : Value()) {}
   Value(double v) : v_(v) {}
   Value(std::string v) : v_(std::move(v)) {}
   Value(std::string_view v) : v_(std::string(v)) {}
@@ -54,6 +62,15 @@ class Value {
   friend bool operator==(const Value&, const Value&) = default;
 
  private:
+  template <typename T>
+  static std::int64_t checked_int(T v) {
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(std::int64_t)) {
+      if (v > static_cast<T>(std::numeric_limits<std::int64_t>::max())) out_of_range(static_cast<unsigned long long>(v));
+    }
+    return static_cast<std::int64_t>(v);
+  }
+  [[noreturn]] static void out_of_range(unsigned long long v);
+
   Storage v_;
 };
 

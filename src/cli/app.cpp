@@ -130,6 +130,7 @@ int cli_main(int argc, char** argv) {
   Flags f;
   CLI::App app{"rowshift: batched, resumable database data migrations"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("rowshift ") + ROWSHIFT_VERSION, "print rowshift's version and exit");
   app.add_option("--db", f.db, "target database URL (sqlite:FILE, postgresql://...); env ROWSHIFT_DB")
       ->envname("ROWSHIFT_DB");
   app.add_option("--store", f.store, "checkpoint store URL (default: the target database); env ROWSHIFT_STORE")
@@ -165,6 +166,8 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (!app.remaining().empty() && app.get_subcommands().empty()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "rowshift/error.hpp"
 
@@ -15,6 +16,11 @@ const char* type_name(const Value::Storage& v) {
   throw Error(ErrorKind::permanent, std::string("value is ") + type_name(v) + ", not " + wanted);
 }
 }  // namespace
+
+void Value::out_of_range(unsigned long long v) {
+  throw Error(ErrorKind::permanent, "integer " + std::to_string(v) + " does not fit a 64-bit signed integer (" +
+                                        "largest " + std::to_string(std::numeric_limits<std::int64_t>::max()) + ")");
+}
 
 std::int64_t Value::as_int() const {
   if (auto p = std::get_if<std::int64_t>(&v_)) return *p;
