@@ -214,4 +214,29 @@ std::string describe_key(const Values& key) {
   return key.size() == 1 ? out : out + ")";
 }
 
+namespace {
+int kind_rank(const Value& v) { return v.is_null() ? 0 : v.is_int() || v.is_double() ? 1 : v.is_text() ? 2 : 3; }
+}  // namespace
+
+bool key_less(const Values& a, const Values& b) {
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    int ra = kind_rank(a[i]), rb = kind_rank(b[i]);
+    if (ra != rb) return ra < rb;
+    if (ra == 1) {
+      double x = a[i].is_int() ? static_cast<double>(a[i].as_int()) : a[i].as_double();
+      double y = b[i].is_int() ? static_cast<double>(b[i].as_int()) : b[i].as_double();
+      if (a[i].is_int() && b[i].is_int()) {
+        if (a[i].as_int() != b[i].as_int()) return a[i].as_int() < b[i].as_int();
+      } else if (x != y) {
+        return x < y;
+      }
+    } else if (ra == 2 && a[i].as_text() != b[i].as_text()) {
+      return a[i].as_text() < b[i].as_text();
+    } else if (ra == 3 && a[i].as_blob().bytes != b[i].as_blob().bytes) {
+      return a[i].as_blob().bytes < b[i].as_blob().bytes;
+    }
+  }
+  return a.size() < b.size();
+}
+
 }  // namespace rowshift::checkpoint

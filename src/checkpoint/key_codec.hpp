@@ -19,4 +19,8 @@ Values decode_key(std::string_view text);
 // For people: (1001) or ('a', 3).
 std::string describe_key(const Values& key);
 
+// Key order for values of one key: NULL first, numbers by value, then text, then blobs,
+// each by its bytes (SQLite's order of storage classes). Used to list rejects in key order.
+bool key_less(const Values& a, const Values& b);
+
 }  // namespace rowshift::checkpoint

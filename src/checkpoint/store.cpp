@@ -1,70 +1,15 @@
 #include "checkpoint/store.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <chrono>
-#include <cstdio>
-#include <ctime>
 
+#include "checkpoint/clock.hpp"
 #include "checkpoint/key_codec.hpp"
+#include "checkpoint/owner.hpp"
+#include "db/capabilities.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift::checkpoint {
 namespace {
-
-std::int64_t now_epoch() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string hostname() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  return buf;
-}
-
-// An owner of this host whose process is gone cannot be working on its batches.
-// Owners are "host:pid:runner". A process of this host that no longer exists cannot be
-// working on its batches; nor can an earlier runner of this very process (one process
-// runs one Runner per migration at a time).
-bool owner_is_gone(const std::string& owner, const std::string& self) {
-  auto last = owner.rfind(':');
-  if (last == std::string::npos || last == 0) return false;
-  auto mid = owner.rfind(':', last - 1);
-  if (mid == std::string::npos || owner.substr(0, mid) != hostname()) return false;
-  pid_t pid = static_cast<pid_t>(std::atoll(owner.c_str() + mid + 1));
-  if (pid <= 0) return false;
-  if (pid == getpid()) return owner != self;
-  return kill(pid, 0) != 0 && errno == ESRCH;
-}
-
-// Key order for values of one key: NULL first, numbers by value, then text, then blobs,
-// each by its bytes (SQLite's order of storage classes).
-int kind_rank(const Value& v) { return v.is_null() ? 0 : v.is_int() || v.is_double() ? 1 : v.is_text() ? 2 : 3; }
-bool key_less(const Values& a, const Values& b) {
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    int ra = kind_rank(a[i]), rb = kind_rank(b[i]);
-    if (ra != rb) return ra < rb;
-    if (ra == 1) {
-      double x = a[i].is_int() ? static_cast<double>(a[i].as_int()) : a[i].as_double();
-      double y = b[i].is_int() ? static_cast<double>(b[i].as_int()) : b[i].as_double();
-      if (a[i].is_int() && b[i].is_int()) {
-        if (a[i].as_int() != b[i].as_int()) return a[i].as_int() < b[i].as_int();
-      } else if (x != y) {
-        return x < y;
-      }
-    } else if (ra == 2 && a[i].as_text() != b[i].as_text()) {
-      return a[i].as_text() < b[i].as_text();
-    } else if (ra == 3 && a[i].as_blob().bytes != b[i].as_blob().bytes) {
-      return a[i].as_blob().bytes < b[i].as_blob().bytes;
-    }
-  }
-  return a.size() < b.size();
-}
 
 std::string text_or_empty(const Value& v) { return v.is_null() ? std::string() : v.as_text(); }
 std::int64_t int_or_zero(const Value& v) { return v.is_null() ? 0 : v.as_int(); }
@@ -89,33 +34,6 @@ const char* kMigrationColumns =
     "finished_at";
 
 }  // namespace
-
-std::string new_owner() {
-  static std::atomic<int> runners{0};
-  return hostname() + ":" + std::to_string(getpid()) + ":" + std::to_string(++runners);
-}
-
-std::string now_utc_us() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  char out[80];
-  std::snprintf(out, sizeof out, "%s.%06lldZ", buf, static_cast<long long>(us));
-  return out;
-}
-
-std::string now_utc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 bool CheckpointStore::exists() { return db_.table_exists("rowshift_meta"); }
 
@@ -355,11 +273,6 @@ std::int64_t CheckpointStore::release_dead(const std::string& name, const std::s
   return static_cast<std::int64_t>(running.size());
 }
 
-std::int64_t new_epoch_floor() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::optional<std::int64_t> CheckpointStore::claim(const std::string& name, std::int64_t number,
                                                    const std::string& owner, int lease_seconds) {
   std::int64_t now = now_epoch();
@@ -374,7 +287,7 @@ std::optional<std::int64_t> CheckpointStore::claim(const std::string& name, std:
       " (status = 'running' AND (owner = ? OR lease_until < ?)))";
   const std::int64_t clock = new_epoch_floor();
   const std::string at = now_utc();
-  const bool pg = db_.dialect() == db::Dialect::postgresql;
+  const bool pg = db::skips_locked_rows(db_);
   // PostgreSQL: a batch that another runner is writing at this moment (its claim is a
   // row lock held by that runner's transaction) is skipped at once rather than waited
   // for: waiting would only find it done, and would keep the two runners in lockstep,

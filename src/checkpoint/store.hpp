@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/clock.hpp"
+#include "checkpoint/owner.hpp"
 #include "db/database.hpp"
 #include "plan/planner.hpp"
 
@@ -177,13 +179,5 @@ class CheckpointStore {
  private:
   db::Database& db_;
 };
-
-// Microseconds since 1970 by this host's clock: the least epoch a claim takes now.
-std::int64_t new_epoch_floor();
-
-// A new owner id, "host:pid:n", for one runner: written into the batches it claims.
-std::string new_owner();
-std::string now_utc();
-std::string now_utc_us();
 
 }  // namespace rowshift::checkpoint

@@ -19,6 +19,9 @@ namespace rowshift::db {
 
 enum class Dialect { sqlite, postgresql };
 
+// The steps of a savepoint inside the open transaction (db/batch_sql.hpp writes them).
+enum class SavepointStep { set, release, roll_back };
+
 // Receives each row; returning false stops reading.
 using RowFn = std::function<bool(Values& row)>;
 
@@ -50,6 +53,11 @@ class Database {
     execute(sql, params);
     commit();
   }
+
+  // Sets, releases or rolls back to the savepoint `name` in the open transaction. Rolling
+  // back to it undoes a failed statement's effects, and the transaction goes on (on
+  // PostgreSQL it is what makes an aborted transaction usable again).
+  virtual void savepoint(SavepointStep step, const std::string& name) = 0;
 
   // Inside a transaction: waits until no other runner is in its own setup section
   // (first-time schema steps, storing a plan), held until the transaction ends. SQLite's

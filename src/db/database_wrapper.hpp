@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "db/batch_sql.hpp"
 #include "db/database.hpp"
 
 namespace rowshift::db {
@@ -44,6 +45,9 @@ class DatabaseWrapper : public Database {
   }
   // Never wrapped: a rollback must always run, and never waits.
   void rollback() override { inner_->rollback(); }
+  void savepoint(SavepointStep step, const std::string& name) override {
+    around("savepoint", savepoint_sql(step, name), {}, [&] { inner_->savepoint(step, name); });
+  }
   void lock_setup() override {
     around("lock_setup", "lock_setup", {}, [&] { inner_->lock_setup(); });
   }

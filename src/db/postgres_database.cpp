@@ -10,6 +10,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "db/batch_sql.hpp"
 #include "db/connection_slots.hpp"
 #include "db/copy_pieces.hpp"
 #include "db/copy_text.hpp"
@@ -94,8 +95,6 @@ class PostgresDatabase final : public Database {
       begin_pending_ = false;
       return 0;
     });
-    // Going back to a savepoint is what makes an aborted transaction usable again.
-    if (tx_ && sql.rfind("ROLLBACK TO", 0) == 0) tx_failed_ = false;
   }
 
   std::int64_t execute(const std::string& sql, const Values& params = {}) override {
@@ -150,6 +149,12 @@ class PostgresDatabase final : public Database {
     }
     finish_with(last);
   }
+  void savepoint(SavepointStep step, const std::string& name) override {
+    execute_script(savepoint_sql(step, name));
+    // Going back to a savepoint is what makes an aborted transaction usable again.
+    if (tx_ && step == SavepointStep::roll_back) tx_failed_ = false;
+  }
+
   void rollback() override {
     if (tx_ && !begin_pending_ && !broken_) {
       try {

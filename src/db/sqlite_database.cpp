@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include "db/batch_sql.hpp"
 #include "db/copy_binary.hpp"
 #include "db/copy_text.hpp"
 #include "db/interrupt.hpp"
@@ -313,6 +314,8 @@ class SqliteDatabase final : public Database {
     execute_script("COMMIT");  // on failure the transaction stays open until rollback()
     if (writing_.owns_lock()) writing_.unlock();
   }
+  void savepoint(SavepointStep step, const std::string& name) override { execute_script(savepoint_sql(step, name)); }
+
   void rollback() override {
     struct Release {
       std::unique_lock<std::mutex>& l;

@@ -3,84 +3,45 @@
 #include <algorithm>
 #include <memory>
 
-#include "db/placeholders.hpp"
-#include "db/sql.hpp"
-#include "db/sql_lexer.hpp"
+#include "db/batch_sql.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift::migrate {
 namespace {
 
-// The schema name a SQLite source file is attached under on a SQLite target connection.
-constexpr const char* kAttachedSource = "rowshift_source";
-
-std::string range_where(const MigrationDef& def, const std::vector<std::string>& key, const plan::KeyRange& r) {
-  std::string w = " WHERE " + db::range_predicate(key, r.has_lo(), r.has_hi());
-  if (!def.where.empty()) w += " AND (" + db::user_sql(def.where) + ")";
-  return w;
+// What the batch of `def` over `r` reads: the source table (or, for an update, the target
+// table it rewrites), its key and its where.
+db::BatchRead batch_read(const MigrationDef& def, const plan::KeyRange& r) {
+  return {def.source_table, def.key, def.where, r.has_lo(), r.has_hi()};
 }
 
-// The FROM clause of a copy's read: the source table itself, or the same table in a
-// source SQLite file attached to the target connection (aliased to its own name so that
-// column expressions naming the table still resolve).
-std::string copy_from(const MigrationDef& def, bool attached) {
-  if (!attached) return db::quote_ident(def.source_table);
-  // The source file's own tables are in its main schema, attached here as one schema.
-  std::string table = db::quote_ident(db::split_table(def.source_table).name);
-  return std::string(kAttachedSource) + "." + table + " AS " + table;
+std::vector<std::string> expressions(const MigrationDef& def) {
+  std::vector<std::string> exprs;
+  for (const auto& [target, expr] : def.columns) exprs.push_back(expr);
+  return exprs;
 }
 
 std::string copy_select(const MigrationDef& def, const plan::KeyRange& r, bool attached = false) {
-  std::string exprs;
-  // Each expression in its own parentheses: a top-level comma or FROM in one cannot
-  // change the select list (migrate/loader.cpp checks they stay balanced).
-  for (const auto& [target, expr] : def.columns) exprs += (exprs.empty() ? "(" : ", (") + db::user_sql(expr) + ")";
-  return "SELECT " + exprs + " FROM " + copy_from(def, attached) + range_where(def, def.key, r);
+  return db::copy_select(batch_read(def, r), expressions(def), attached);
 }
 
-std::string upsert_suffix(const std::vector<std::string>& cols, const std::vector<std::string>& key) {
-  std::string set;
-  for (const auto& c : cols) {
-    if (std::find(key.begin(), key.end(), c) != key.end()) continue;
-    set += (set.empty() ? "" : ", ") + db::quote_ident(c) + " = excluded." + db::quote_ident(c);
-  }
-  return " ON CONFLICT (" + db::quote_list(key) + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
-}
-
-// True when the target connection can read the source table itself, so that the
-// engine moves the rows and none enter C++: the same database, or a SQLite source file
-// attached to a SQLite target (attaching happens outside transactions, on first use).
-bool engine_side(const MigrationDef& def, const Connections& c, bool& attached) {
-  attached = false;
-  if (def.kind != MigrationKind::copy) return def.kind == MigrationKind::update;
-  if (c.same_source()) return true;
-  attached = c.target->dialect() == db::Dialect::sqlite && c.source->dialect() == db::Dialect::sqlite &&
-             c.target->attach(c.source->url(), kAttachedSource);
-  return attached;
+// The upsert key of the writes: with the store elsewhere, a batch repeated after a crash
+// must change nothing, so rows already there are replaced by key.
+std::vector<std::string> upsert_key(const MigrationDef& def, const Connections& c) {
+  return c.same_store() ? std::vector<std::string>{} : def.effective_target_key();
 }
 
 std::int64_t engine_copy(const MigrationDef& def, const plan::KeyRange& r, const Connections& c, bool attached) {
-  auto cols = target_columns(def);
-  // GENERATED ALWAYS identity columns take the copied values only when told so
-  // (COPY, the other routes, always may).
-  const char* overriding = c.target->dialect() == db::Dialect::postgresql ? "OVERRIDING SYSTEM VALUE " : "";
-  std::string sql = "INSERT INTO " + db::quote_ident(def.target_table) + " (" + db::quote_list(cols) + ") " +
-                    overriding + copy_select(def, r, attached);
-  if (!c.same_store()) sql += upsert_suffix(cols, def.effective_target_key());
+  std::string sql = db::insert_select(*c.target, def.target_table, target_columns(def), copy_select(def, r, attached),
+                                      upsert_key(def, c));
   return c.target->execute(sql, r.params());
-}
-
-std::string transform_select(const MigrationDef& def, const plan::KeyRange& r) {
-  std::string cols = def.source_columns.empty() ? "*" : db::quote_list(def.source_columns);
-  return "SELECT " + cols + " FROM " + db::quote_ident(def.source_table) + range_where(def, def.key, r) +
-         " ORDER BY " + db::quote_list(def.key);
 }
 
 void transform_rows(const MigrationDef& def, const plan::KeyRange& r, db::Database& source,
                     const std::function<void(Values&)>& out) {
   std::vector<std::string> names;
   std::vector<Values> input;
-  source.query(transform_select(def, r), r.params(), [&](Values& row) {
+  source.query(db::columns_select(batch_read(def, r), def.source_columns), r.params(), [&](Values& row) {
     input.push_back(std::move(row));
     return true;
   }, &names);
@@ -102,20 +63,8 @@ void transform_rows(const MigrationDef& def, const plan::KeyRange& r, db::Databa
 }
 
 std::int64_t update_batch(const MigrationDef& def, const plan::KeyRange& r, const Connections& c) {
-  std::string pred = "(" + db::range_predicate(def.key, r.has_lo(), r.has_hi()) + ")";
-  if (!def.where.empty()) pred = "(" + pred + " AND (" + db::user_sql(def.where) + "))";
-  std::string sql;
   Values params;
-  const std::string token = "{{batch}}";
-  std::size_t pos = 0;
-  // Only the markers in code: one inside a string literal or a comment is the user's text.
-  for (std::size_t at : db::find_in_code(def.sql, token)) {
-    sql += db::user_sql(def.sql.substr(pos, at - pos));
-    sql += pred;
-    for (const auto& v : r.params()) params.push_back(v);
-    pos = at + token.size();
-  }
-  sql += db::user_sql(def.sql.substr(pos));
+  std::string sql = db::update_statement(def.sql, batch_read(def, r), r.params(), params);
   return c.target->execute(sql, params);
 }
 
@@ -128,79 +77,32 @@ std::vector<std::string> target_columns(const MigrationDef& def) {
   return cols;
 }
 
-namespace {
-// Whether a batch can travel as binary COPY: both ends speak it (PostgreSQL) and every
-// result column has the same built-in type as its target column. A worker's connections
-// keep both lists (run/guarded_database.hpp): two catalog queries per worker, not per batch.
-bool binary_passes(const MigrationDef& def, const std::string& select, const plan::KeyRange& range,
-                   const Connections& c) {
-  if (c.source->dialect() != db::Dialect::postgresql || c.target->dialect() != db::Dialect::postgresql) return false;
-  auto from = c.source->result_types(select, range.params());
-  return !from.empty() && from == c.target->column_types(def.target_table, target_columns(def));
-}
-
-// Whether the source could write the batch as binary COPY for the target's column types
-// (db/copy_binary.hpp: only values the server's text input would read the same way).
-bool encoded_binary(const MigrationDef& def, const std::string& select, const plan::KeyRange& range,
-                    const Connections& c, BatchRows& out) {
-  if (c.source->dialect() == db::Dialect::postgresql) return false;  // binary_passes, or text
-  auto types = c.target->column_types(def.target_table, target_columns(def));
-  auto n = c.source->query_copy_binary_for(select, range.params(), types, out.copy_text);
-  if (n) out.count = *n;
-  return n.has_value();
-}
-}  // namespace
 
 BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
-  BatchRows out;
   if (def.kind == MigrationKind::schema) throw Error(ErrorKind::permanent, "schema migrations have no batches");
-  if (engine_side(def, c, out.attached)) {
-    out.engine_side = true;
+  BatchRows out;
+  if (def.kind == MigrationKind::update) {
+    out.route = db::Route::engine;  // the statement rewrites the target's rows in place
     return out;
   }
+  if (def.kind == MigrationKind::copy) {
+    out.route = db::engine_route(*c.target, *c.source, c.same_source());
+    if (out.engine_side()) return out;
+  }
   if (def.kind == MigrationKind::transform) {
+    out.route = db::Route::values;
     transform_rows(def, range, *c.source, [&](Values& row) { out.rows.push_back(std::move(row)); });
     return out;
   }
-  const std::string select = copy_select(def, range);
-  if (c.target->accepts_copy_text() && binary_passes(def, select, range, c)) {
-    // PostgreSQL into PostgreSQL with the same column types: one binary COPY block.
-    out.as_copy_binary = true;
-    out.count = c.source->query_copy_binary(select, range.params(), out.copy_text);
-  } else if (c.target->accepts_copy_text() && encoded_binary(def, select, range, c, out)) {
-    // Another engine into PostgreSQL, every value encoded for its column's type.
-    out.as_copy_binary = true;
-  } else if (c.target->accepts_copy_text()) {
-    // Into PostgreSQL: the rows travel as one block of COPY text (db/copy_text.hpp).
-    out.as_copy_text = true;
-    out.count = c.source->query_copy_text(select, range.params(), out.copy_text);
-    // The COPY writer puts the last newline back itself; dropping it here spares copying
-    // the whole block to drop it there.
-    if (!out.copy_text.empty() && out.copy_text.back() == '\n') out.copy_text.pop_back();
-  } else {
-    c.source->query(select, range.params(), [&](Values& row) {
-      out.rows.push_back(std::move(row));
-      return true;
-    });
-  }
-  return out;
+  return db::read_rows(*c.source, *c.target, copy_select(def, range), range.params(), def.target_table,
+                       target_columns(def));
 }
 
 std::int64_t write_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
                          const BatchRows& rows) {
   if (def.kind == MigrationKind::update) return update_batch(def, range, c);
-  if (rows.engine_side) return engine_copy(def, range, c, rows.attached);
-  auto upsert_key = c.same_store() ? std::vector<std::string>{} : def.effective_target_key();
-  if (rows.as_copy_binary) {
-    c.target->copy_binary_in(def.target_table, target_columns(def), rows.copy_text, upsert_key);
-    return rows.count;
-  }
-  if (rows.as_copy_text) {
-    c.target->copy_text_in(def.target_table, target_columns(def), rows.copy_text, upsert_key);
-    return rows.count;
-  }
-  c.target->insert_rows(def.target_table, target_columns(def), rows.rows, upsert_key);
-  return static_cast<std::int64_t>(rows.rows.size());
+  if (rows.engine_side()) return engine_copy(def, range, c, rows.route == db::Route::engine_attached);
+  return db::write_rows(*c.target, def.target_table, target_columns(def), rows, upsert_key(def, c));
 }
 
 std::int64_t write_range(const MigrationDef& def, const plan::KeyRange& range, const Connections& c) {
@@ -235,6 +137,8 @@ namespace {
 // rows that fail are alone; each of those becomes a Reject. Runs inside the caller's
 // transaction, each try inside a savepoint so that a failed half leaves nothing behind.
 class Bisector {
+  static constexpr const char* kSavepoint = "rowshift_bisect";
+
  public:
   Bisector(const MigrationDef& def, const plan::KeyRange& range, const Connections& c, std::vector<Values> keys)
       : def_(def), range_(range), c_(c), keys_(std::move(keys)) {}
@@ -254,15 +158,15 @@ class Bisector {
 
   std::int64_t attempt(std::size_t i, std::size_t j, std::vector<Reject>& rejects) {
     plan::KeyRange r = sub(i, j);
-    c_.target->execute_script("SAVEPOINT rowshift_bisect");
+    c_.target->savepoint(db::SavepointStep::set, kSavepoint);
     try {
       std::int64_t n = write_range(def_, r, c_);
-      c_.target->execute_script("RELEASE SAVEPOINT rowshift_bisect");
+      c_.target->savepoint(db::SavepointStep::release, kSavepoint);
       return n;
     } catch (const Error& e) {
       if (e.transient()) throw;  // the whole batch is retried
-      c_.target->execute_script("ROLLBACK TO SAVEPOINT rowshift_bisect");
-      c_.target->execute_script("RELEASE SAVEPOINT rowshift_bisect");
+      c_.target->savepoint(db::SavepointStep::roll_back, kSavepoint);
+      c_.target->savepoint(db::SavepointStep::release, kSavepoint);
       if (i == j) {
         rejects.push_back({keys_[i], r, e.what()});
         return 0;
@@ -284,12 +188,8 @@ std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRang
                                     std::vector<Reject>& rejects, const TransactionHooks& hooks) {
   // The keys of the batch, from the table the batches were planned on.
   db::Database& keyed = def.kind == MigrationKind::update ? *c.target : *c.source;
-  std::string sql = "SELECT " + db::quote_list(def.key) + " FROM " + db::quote_ident(def.source_table) + " WHERE " +
-                    db::range_predicate(def.key, range.has_lo(), range.has_hi());
-  if (!def.where.empty()) sql += " AND (" + db::user_sql(def.where) + ")";
-  sql += " ORDER BY " + db::quote_list(def.key);
   std::vector<Values> keys;
-  keyed.query(sql, range.params(), [&](Values& k) {
+  keyed.query(db::keys_select(batch_read(def, range)), range.params(), [&](Values& k) {
     keys.push_back(k);
     return true;
   });
@@ -302,10 +202,8 @@ std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRang
 
 Values source_row(const MigrationDef& def, const Values& key, const Connections& c, std::vector<std::string>& names) {
   db::Database& db = def.kind == MigrationKind::update ? *c.target : *c.source;
-  std::string where;
-  for (const auto& k : def.key) where += (where.empty() ? "" : " AND ") + db::quote_ident(k) + " = ?";
   Values row;
-  db.query("SELECT * FROM " + db::quote_ident(def.source_table) + " WHERE " + where, key, [&](Values& r) {
+  db.query(db::row_by_key(def.source_table, def.key), key, [&](Values& r) {
     row = r;
     return false;
   }, &names);
@@ -325,25 +223,23 @@ void produce_rows(const MigrationDef& def, const plan::KeyRange& range, db::Data
 }
 
 void probe_read(const MigrationDef& def, db::Database& db) {
-  const plan::KeyRange everything;
+  const db::BatchRead everything = batch_read(def, plan::KeyRange{});
   std::string sql;
   switch (def.kind) {
     case MigrationKind::copy:
-      sql = copy_select(def, everything);
+      sql = db::copy_select(everything, expressions(def));
       break;
-    case MigrationKind::transform: {
-      std::string cols = def.source_columns.empty() ? "*" : db::quote_list(def.source_columns);
-      sql = "SELECT " + cols + " FROM " + db::quote_ident(def.source_table) + range_where(def, def.key, everything);
+    case MigrationKind::transform:
+      sql = db::columns_select(everything, def.source_columns, false);
       break;
-    }
     case MigrationKind::update:
-      sql = "SELECT 1 FROM " + db::quote_ident(def.source_table) + range_where(def, def.key, everything);
+      sql = db::exists_select(everything);
       break;
     case MigrationKind::schema:
       return;
   }
   try {
-    db.query(sql + " AND 1=0", {}, [](Values&) { return false; });
+    db.query(db::without_rows(sql), {}, [](Values&) { return false; });
   } catch (const Error& e) {
     if (e.transient() || e.kind() == ErrorKind::cancelled) throw;
     throw Error(ErrorKind::config, "migration " + def.name + ": its read fails before any row is written: " + e.what());

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "db/batch_route.hpp"
 #include "db/database.hpp"
 #include "plan/planner.hpp"
 #include "rowshift/migration.hpp"
@@ -38,18 +39,10 @@ struct TransactionHooks {
 std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
                        const TransactionHooks& hooks);
 
-// A batch's rows as read from the source: none when the engine moves them itself
-// (same database, or an attached SQLite file; then `attached` tells which), one block
-// of COPY text for a copy into PostgreSQL, else Values.
-struct BatchRows {
-  bool engine_side = false;
-  bool attached = false;
-  bool as_copy_text = false;
-  bool as_copy_binary = false;  // copy_text holds a binary COPY block instead
-  std::string copy_text;
-  std::int64_t count = 0;  // rows in copy_text
-  std::vector<Values> rows;
-};
+// A batch's rows as read from the source, on the route db/ chose for them
+// (db/batch_route.hpp): none for the engine routes, one COPY block into PostgreSQL, else
+// Values (a transform's rows are always Values).
+using BatchRows = db::RowBlock;
 BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c);
 std::int64_t write_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
                          const BatchRows& rows);

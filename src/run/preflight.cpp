@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "db/capabilities.hpp"
 #include "db/interrupt.hpp"
 #include "db/placeholders.hpp"
 #include "db/sql.hpp"
@@ -99,7 +100,7 @@ void Runner::Impl::check_tables(const MigrationDef& def, db::Database& source) {
 void Runner::Impl::refuse_sqlite_parameters(const MigrationDef& def, db::Database& reader) {
   // On PostgreSQL a "?" of the user's is an operator (jsonb) and passes through
   // (db::user_sql); SQLite has no such operator and would take it for a parameter.
-  if (reader.dialect() != db::Dialect::sqlite) return;
+  if (!db::question_mark_is_parameter(reader)) return;
   std::vector<std::pair<std::string, std::string>> parts = {{"where", def.where}};
   for (const auto& [target, expr] : def.columns) parts.emplace_back("expression of column '" + target + "'", expr);
   if (def.kind == MigrationKind::update) parts.emplace_back("statement", def.sql);

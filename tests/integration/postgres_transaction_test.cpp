@@ -85,9 +85,9 @@ TEST_F(PostgresTransactions, NoCommitAfterAFailedStatement) {
 TEST_F(PostgresTransactions, ASavepointRollbackMakesTheTransactionUsableAgain) {
   db->begin();
   db->execute("INSERT INTO t VALUES (?, ?)", {1, "a"});
-  db->execute_script("SAVEPOINT s");
+  db->savepoint(db::SavepointStep::set, "s");
   EXPECT_THROW(db->execute("INSERT INTO t VALUES (?, ?)", {1, "again"}), Error);
-  db->execute_script("ROLLBACK TO SAVEPOINT s");
+  db->savepoint(db::SavepointStep::roll_back, "s");
   db->execute("INSERT INTO t VALUES (?, ?)", {2, "b"});
   db->commit();
   EXPECT_EQ(count(), 2);

@@ -168,7 +168,7 @@ TEST_F(SqliteToPostgresBinary, EveryValueAsPostgresTextInputReadsIt) {
     plan::KeyRange r;
     r.lo = {Value(lo)};
     r.hi = {Value(lo + 750)};
-    EXPECT_TRUE(migrate::read_batch(copy(), r, c).as_copy_binary) << "rows " << lo + 1 << " to " << lo + 750;
+    EXPECT_TRUE(migrate::read_batch(copy(), r, c).route == db::Route::copy_binary) << "rows " << lo + 1 << " to " << lo + 750;
   }
 }
 
@@ -203,15 +203,15 @@ TEST_F(SqliteToPostgresBinary, BatchesGoBinaryUnlessAValueIsLeftToTheServer) {
     return migrate::read_batch(def, r, c);
   };
   auto clean = read(0, 1000);
-  EXPECT_TRUE(clean.as_copy_binary);
+  EXPECT_TRUE(clean.route == db::Route::copy_binary);
   EXPECT_EQ(clean.count, 1000);
   auto odd = read(100000, 100001);
-  EXPECT_FALSE(odd.as_copy_binary) << "'2024-01-01 12:00' is the server's to read";
-  EXPECT_TRUE(odd.as_copy_text);
+  EXPECT_FALSE(odd.route == db::Route::copy_binary) << "'2024-01-01 12:00' is the server's to read";
+  EXPECT_TRUE(odd.route == db::Route::copy_text);
   EXPECT_EQ(odd.count, 1);
   read(100001, 100002);
   read(100002, 100003);
-  EXPECT_FALSE(read(0, 1000).as_copy_binary)
+  EXPECT_FALSE(read(0, 1000).route == db::Route::copy_binary)
       << "after 3 batches that needed text, the query goes as text first (no batch is read twice)";
 }
 
