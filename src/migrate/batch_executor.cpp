@@ -117,15 +117,15 @@ void finish(db::Transaction& tx, const TransactionHooks& hooks, std::int64_t row
 }
 }  // namespace
 
-std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
-                       const TransactionHooks& hooks) {
+std::optional<std::int64_t> run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                                      const TransactionHooks& hooks) {
   // Read (and transform) before the write transaction starts: other workers' writes
   // are not held up while this one reads, and SQLite's single write lock is held only
   // for the write itself.
   BatchRows rows = read_batch(def, range, c);
   if (hooks.before_begin) hooks.before_begin();
   db::Transaction tx(*c.target);
-  if (hooks.after_begin) hooks.after_begin();
+  if (hooks.after_begin && !hooks.after_begin()) return std::nullopt;  // tx rolls back
   std::int64_t n = write_batch(def, range, c, rows);
   finish(tx, hooks, n);
   return n;
@@ -184,8 +184,9 @@ class Bisector {
 
 }  // namespace
 
-std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
-                                    std::vector<Reject>& rejects, const TransactionHooks& hooks) {
+std::optional<std::int64_t> run_batch_quarantining(const MigrationDef& def, const plan::KeyRange& range,
+                                                   const Connections& c, std::vector<Reject>& rejects,
+                                                   const TransactionHooks& hooks) {
   // The keys of the batch, from the table the batches were planned on.
   db::Database& keyed = def.kind == MigrationKind::update ? *c.target : *c.source;
   std::vector<Values> keys;
@@ -194,7 +195,7 @@ std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRang
     return true;
   });
   db::Transaction tx(*c.target);
-  if (hooks.after_begin) hooks.after_begin();
+  if (hooks.after_begin && !hooks.after_begin()) return std::nullopt;  // tx rolls back
   std::int64_t rows = Bisector(def, range, c, std::move(keys)).run(rejects);
   finish(tx, hooks, rows);
   return rows;

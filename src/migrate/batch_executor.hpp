@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "db/batch_route.hpp"
 #include "db/database.hpp"
@@ -25,7 +26,9 @@ struct Connections {
 // claim, the rows and the mark are one transaction (one commit, one WAL flush).
 struct TransactionHooks {
   std::function<void()> before_begin;  // after the batch's rows were read
-  std::function<void()> after_begin;
+  // False: the batch is not ours to write (its claim or the fence refused); the
+  // transaction rolls back and the run_batch functions return nullopt.
+  std::function<bool()> after_begin;
   std::function<void(std::int64_t rows)> before_commit;
   // When set, it commits the transaction (with a last statement of its own) instead of
   // a plain commit.
@@ -35,9 +38,10 @@ struct TransactionHooks {
 // Runs the writes of one batch in one transaction on the target and returns the rows
 // written. Rows that must pass through C++ (another database, a transform) are read
 // before the transaction starts. When the store is elsewhere, writes are upserts by
-// the target key so that repeating a batch after a crash changes nothing.
-std::int64_t run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
-                       const TransactionHooks& hooks);
+// the target key so that repeating a batch after a crash changes nothing. nullopt, with
+// nothing written, when hooks.after_begin refused.
+std::optional<std::int64_t> run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                                      const TransactionHooks& hooks);
 
 // A batch's rows as read from the source, on the route db/ chose for them
 // (db/batch_route.hpp): none for the engine routes, one COPY block into PostgreSQL, else
@@ -59,9 +63,11 @@ struct Reject {
 
 // run_batch() for a batch that failed with a permanent error: bisects it by key until
 // the failing rows are alone, writes all the others, and returns those in `rejects`.
-// Everything, including the hooks' statements, commits in one transaction.
-std::int64_t run_batch_quarantining(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
-                                    std::vector<Reject>& rejects, const TransactionHooks& hooks);
+// Everything, including the hooks' statements, commits in one transaction; nullopt as
+// for run_batch.
+std::optional<std::int64_t> run_batch_quarantining(const MigrationDef& def, const plan::KeyRange& range,
+                                                   const Connections& c, std::vector<Reject>& rejects,
+                                                   const TransactionHooks& hooks);
 
 // The source row with this key (all columns), for the reject log.
 Values source_row(const MigrationDef& def, const Values& key, const Connections& c, std::vector<std::string>& names);

@@ -5,8 +5,6 @@
 #include <csignal>
 #include <cstdlib>
 
-#include "checkpoint/fence.hpp"
-
 #include "checkpoint/row_json.hpp"
 #include "run/guarded_database.hpp"
 
@@ -14,13 +12,6 @@ namespace rowshift {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A batch whose claim another runner took over while we worked on it; fenced when the
-// target itself refused our writes because a newer claim had written there.
-struct ClaimLost {
-  bool fenced = false;
-  std::int64_t epoch = 0;
-};
 
 // Test seam for the fencing tests (tests/issues/issue13_fence_test.cpp): with
 // ROWSHIFT_TEST_STOP_BEFORE_WRITE=N in the environment, the process stops itself
@@ -33,14 +24,6 @@ void maybe_stop_before_write(std::int64_t batch) {
   }();
   static std::atomic<bool> stopped{false};
   if (at == batch && !stopped.exchange(true)) ::raise(SIGSTOP);
-}
-
-template <typename F>
-void best_effort(F&& f) {
-  try {
-    f();
-  } catch (...) {  // the store is unreachable too; the next run's release_dead repairs it
-  }
 }
 
 }  // namespace
@@ -61,52 +44,45 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
   out.number = batch.number;
   if (stop_.stop_requested() || halted_) return finish(out, BatchOutcome::cancelled);
   if (!ws.connected && Clock::now() < ws.parked_until) return finish(out, BatchOutcome::no_slot);
-  std::unique_ptr<checkpoint::CheckpointStore> store_holder;
-  auto store = [&]() -> checkpoint::CheckpointStore& { return *store_holder; };
+  std::unique_ptr<checkpoint::CheckpointStore> store;
+  std::optional<BatchClaim> claim;  // once the worker's connections are open
   migrate::Connections c;
-  // Whether this batch's claims commit with its rows (store = target) or on their own.
-  auto claims_in_tx = [&] { return store_holder && c.same_store(); };
-  auto claims_apart = [&] { return store_holder && !c.same_store(); };
+  // Ends the batch unfinished: its claim (if any) is given back for the next run.
+  auto cancelled = [&] {
+    if (claim) claim->release();
+    return finish(out, BatchOutcome::cancelled);
+  };
   // Attempts lost to an unreachable database do not count, but only for as long as
   // an outage may last: past that, transient errors fail the batch as usual.
   const auto give_up_excusing = Clock::now() + opt_.max_outage;
   int outages_before = -1;  // ws.outages() when this batch's attempts began
-  std::optional<std::int64_t> epoch;  // of our claim, when it commits apart (store elsewhere)
   for (int attempt = 1;; ++attempt) {
     try {
-      if (!store_holder) {
+      if (!claim) {
         open(ws);
         if (!ws.connected) {
           ws.connected = true;
           ++ctx_.connected_workers;
         }
         c = ws.connections();
-        store_holder = std::make_unique<checkpoint::CheckpointStore>(*c.store);
+        store = std::make_unique<checkpoint::CheckpointStore>(*c.store);
+        claim.emplace(*store, *c.target, c.same_store(), def_.name, batch.number, owner_,
+                      static_cast<int>(opt_.lease.count()));
       }
       if (outages_before < 0) outages_before = ws.outages();
       auto t0 = Clock::now();
-      auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
-      migrate::TransactionHooks hooks;
+      auto ms = [t0] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
+      if (!claim->take()) return finish(out, BatchOutcome::lost);
+      migrate::TransactionHooks hooks = claim->hooks(nullptr, ms);
       hooks.before_begin = [&batch] { maybe_stop_before_write(batch.number); };
-      if (c.same_store()) {
-        // One transaction: claim, rows, done mark (see checkpoint/store.hpp).
-        in_transaction_claim(store(), batch, hooks, ms, [] {});
-      } else if ((epoch = claim(store(), batch))) {
-        fence_writes(*c.target, batch, *epoch, hooks);
-      } else {
-        return finish(out, BatchOutcome::lost);
-      }
-      out.rows = migrate::run_batch(def_, batch.range, c, hooks);
-      if (!c.same_store() && !store().mark_done(def_.name, batch.number, owner_, out.rows, ms())) {
-        return finish(out, BatchOutcome::lost);
-      }
+      auto rows = migrate::run_batch(def_, batch.range, c, hooks);
+      if (!rows) return lost(*claim, batch, out);
+      out.rows = *rows;
+      if (!claim->committed(out.rows, ms())) return finish(out, BatchOutcome::lost);
       return finish(out, BatchOutcome::done);
-    } catch (const ClaimLost& lost) {
-      if (lost.fenced) report_fenced(batch, lost.epoch, out);
-      return finish(out, BatchOutcome::lost);
     } catch (const Error& e) {
       std::string msg = context(batch) + e.what();
-      if (e.limit() == ErrorLimit::connection_slots && !store_holder) {
+      if (e.limit() == ErrorLimit::connection_slots && !claim) {
         // Other workers have their connections: this one gives its batch (unclaimed) back
         // and its half-open connections up, and tries again later.
         ws.target.reset();
@@ -124,13 +100,9 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
           if (ctx_.lock_timeout_reason.empty()) ctx_.lock_timeout_reason = e.what();
         }
         ctx_.stop.request_stop();
-        if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
-        return finish(out, BatchOutcome::cancelled);
+        return cancelled();
       }
-      if (e.kind() == ErrorKind::cancelled) {  // stop requested, or --max-outage passed
-        if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
-        return finish(out, BatchOutcome::cancelled);
-      }
+      if (e.kind() == ErrorKind::cancelled) return cancelled();  // stop requested, or --max-outage passed
       const bool excusable = e.transient() && Clock::now() < give_up_excusing;
       if (excusable && ws.breaker_engaged()) {
         // The endpoint is down, not the batch: the attempt does not count, and the
@@ -140,7 +112,7 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
         continue;
       }
       if (excusable && !policy_.should_retry(e, attempt) &&
-          (!store_holder || !ws.endpoints_answer() || (outages_before >= 0 && ws.outages() > outages_before))) {
+          (!claim || !ws.endpoints_answer() || (outages_before >= 0 && ws.outages() > outages_before))) {
         // Out of attempts, but the database cannot even be connected to, or does not
         // answer a ping, or an outage began and ended while this batch was failing: it
         // is the database, not this batch. Keep the last attempt and let the breaker
@@ -149,28 +121,23 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
         --attempt;
         ++out.retries;
         if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
-        if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
-        return finish(out, BatchOutcome::cancelled);
+        return cancelled();
       }
       if (policy_.should_retry(e, attempt)) {
         ++out.retries;
-        std::string note = "attempt " + std::to_string(attempt) + ": " + msg;
-        // A claim made inside the rolled-back transaction took its attempt count along.
-        if (claims_in_tx()) best_effort([&] { store().count_failed_attempt(def_.name, batch.number, note); });
-        if (claims_apart()) best_effort([&] { store().note_error(def_.name, batch.number, note); });
+        if (claim) claim->note_retry("attempt " + std::to_string(attempt) + ": " + msg);
         if (exec::sleep_for(policy_.delay(attempt, ws.rng), stop_)) continue;
-        if (claims_apart()) best_effort([&] { store().release(def_.name, batch.number, owner_); });
-        return finish(out, BatchOutcome::cancelled);
+        return cancelled();
       }
       out.error = msg;
     } catch (const std::exception& e) {
       out.error = context(batch) + e.what();
     }
-    if (opt_.quarantine_bad_rows && store_holder) {
+    if (opt_.quarantine_bad_rows && claim) {
       // A row-level permanent error: set the bad rows aside, commit the others.
       try {
-        if (quarantine(batch, c, store(), epoch, out)) return finish(out, BatchOutcome::done);
-        return finish(out, BatchOutcome::lost);
+        if (quarantine(batch, c, *store, *claim, out)) return finish(out, BatchOutcome::done);
+        return lost(*claim, batch, out);
       } catch (const std::exception& e) {
         out.error = context(batch) + "while quarantining: " + e.what();
       }
@@ -179,18 +146,16 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
     // error is the cause alone, not "batch N of NAME (range): cause" again.
     std::string cause = out.error;
     if (cause.rfind(context(batch), 0) == 0) cause = cause.substr(context(batch).size());
-    if (claims_in_tx()) best_effort([&] { store().mark_failed_unclaimed(def_.name, batch.number, cause); });
-    if (claims_apart()) best_effort([&] { store().mark_failed(def_.name, batch.number, owner_, cause); });
+    if (claim) claim->fail(cause);
     return finish(out, BatchOutcome::failed);
   }
 }
 
 bool BatchTask::quarantine(const checkpoint::BatchRecord& batch, const migrate::Connections& c,
-                           checkpoint::CheckpointStore& store, std::optional<std::int64_t> epoch,
-                           BatchOutcome& out) const {
+                           checkpoint::CheckpointStore& store, BatchClaim& claim, BatchOutcome& out) const {
   std::vector<migrate::Reject> rejects;
   auto t0 = Clock::now();
-  auto ms = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
+  auto ms = [t0] { return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(); };
   auto record = [&] {
     for (const auto& r : rejects) {
       std::vector<std::string> names;
@@ -198,52 +163,22 @@ bool BatchTask::quarantine(const checkpoint::BatchRecord& batch, const migrate::
       store.add_reject(def_.name, batch.number, r.key, r.range, r.error, checkpoint::row_to_json(names, row));
     }
   };
-  migrate::TransactionHooks hooks;
-  // The claim, rejects, rows and the done mark commit together.
-  if (c.same_store()) {
-    in_transaction_claim(store, batch, hooks, ms, record);
-  } else if (epoch) {  // the claim the failed attempt made, still ours
-    fence_writes(*c.target, batch, *epoch, hooks);
-  } else {
-    return false;
-  }
-  try {
-    out.rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, hooks);
-  } catch (const ClaimLost& lost) {
-    if (lost.fenced) report_fenced(batch, lost.epoch, out);
-    return false;
-  }
-  if (!c.same_store()) {
-    record();
-    if (!store.mark_done(def_.name, batch.number, owner_, out.rows, ms())) return false;
-  }
+  // The claim (store = target), rejects, rows and the done mark commit together; with
+  // the store elsewhere, the claim the failed attempt made (still ours) passes the fence.
+  migrate::TransactionHooks hooks = claim.hooks(claim.in_target_transaction() ? std::function<void()>(record) : nullptr, ms);
+  auto rows = migrate::run_batch_quarantining(def_, batch.range, c, rejects, hooks);
+  if (!rows) return false;
+  out.rows = *rows;
+  if (!claim.in_target_transaction()) record();
+  if (!claim.committed(out.rows, ms())) return false;
   out.rejects = static_cast<std::int64_t>(rejects.size());
   out.error.clear();
   return true;
 }
 
-template <typename Ms, typename Before>
-void BatchTask::in_transaction_claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch,
-                                     migrate::TransactionHooks& hooks, Ms& ms, Before before) const {
-  hooks.after_begin = [this, &store, &batch] {
-    if (!claim(store, batch)) throw ClaimLost{};
-  };
-  hooks.before_commit = [before](std::int64_t) { before(); };
-  hooks.commit = [this, &store, &batch, &ms](db::Transaction& tx, std::int64_t rows) {
-    store.mark_done_and_commit(tx, def_.name, batch.number, owner_, rows, ms());
-  };
-}
-
-std::optional<std::int64_t> BatchTask::claim(checkpoint::CheckpointStore& store,
-                                             const checkpoint::BatchRecord& batch) const {
-  return store.claim(def_.name, batch.number, owner_, static_cast<int>(opt_.lease.count()));
-}
-
-void BatchTask::fence_writes(db::Database& target, const checkpoint::BatchRecord& batch, std::int64_t epoch,
-                             migrate::TransactionHooks& hooks) const {
-  hooks.after_begin = [this, &target, &batch, epoch] {
-    if (!checkpoint::Fence(target).admit(def_.name, batch.number, epoch)) throw ClaimLost{true, epoch};
-  };
+void BatchTask::lost(const BatchClaim& claim, const checkpoint::BatchRecord& batch, BatchOutcome& out) const {
+  if (claim.state() == BatchClaim::State::fenced) report_fenced(batch, claim.epoch().value_or(0), out);
+  finish(out, BatchOutcome::lost);
 }
 
 void BatchTask::report_fenced(const checkpoint::BatchRecord& batch, std::int64_t epoch, BatchOutcome& out) const {

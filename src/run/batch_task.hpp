@@ -19,6 +19,7 @@
 #include "exec/circuit_breaker.hpp"
 #include "exec/retry_policy.hpp"
 #include "migrate/batch_executor.hpp"
+#include "run/batch_claim.hpp"
 #include "run/context.hpp"
 
 namespace rowshift {
@@ -84,21 +85,11 @@ class BatchTask {
 
  private:
   // Bisects the batch; records each failing row with its error and data. Returns false
-  // when the claim was lost meanwhile.
+  // when the claim was lost meanwhile (then claim.state() says whether it was fenced).
   bool quarantine(const checkpoint::BatchRecord& batch, const migrate::Connections& c,
-                  checkpoint::CheckpointStore& store, std::optional<std::int64_t> epoch, BatchOutcome& out) const;
-  // Puts the claim and the done mark into the batch's transaction (store = target). The
-  // claim comes first, so that a batch another runner has done (or, on PostgreSQL, is
-  // writing) is given up before anything is written.
-  template <typename Ms, typename Before>
-  void in_transaction_claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch,
-                            migrate::TransactionHooks& hooks, Ms& ms, Before before) const;
-  // The claim's epoch, or nullopt when the batch is not ours to take.
-  std::optional<std::int64_t> claim(checkpoint::CheckpointStore& store, const checkpoint::BatchRecord& batch) const;
-  // Store elsewhere: the batch's target transaction first passes the fence with the
-  // claim's epoch (checkpoint/fence.hpp), or throws ClaimLost{fenced} and rolls back.
-  void fence_writes(db::Database& target, const checkpoint::BatchRecord& batch, std::int64_t epoch,
-                    migrate::TransactionHooks& hooks) const;
+                  checkpoint::CheckpointStore& store, BatchClaim& claim, BatchOutcome& out) const;
+  // The batch is not ours (another runner holds it, or the target fenced us off).
+  void lost(const BatchClaim& claim, const checkpoint::BatchRecord& batch, BatchOutcome& out) const;
   // A "lease lost" event for the coordinator to print and log.
   void report_fenced(const checkpoint::BatchRecord& batch, std::int64_t epoch, BatchOutcome& out) const;
   // Opens the worker's connections, each behind its endpoint's breaker. The coordinator
