@@ -19,7 +19,7 @@ MigrationRecord to_record(const Values& r) {
   m.name = r[0].as_text();
   m.kind = r[1].as_text();
   m.checksum = r[2].as_text();
-  m.status = r[3].as_text();
+  m.status = migration_status(r[3].as_text());
   m.batch_size = int_or_zero(r[4]);
   m.total_batches = int_or_zero(r[5]);
   m.planned_rows = int_or_zero(r[6]);
@@ -205,7 +205,7 @@ void CheckpointStore::record_start(const MigrationRecord& rec, const std::vector
   db_.execute(
       "INSERT INTO rowshift_migrations (name, kind, checksum, status, batch_size, total_batches, planned_rows,"
       " started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      {rec.name, rec.kind, rec.checksum, rec.status, rec.batch_size, static_cast<long long>(batches.size()),
+      {rec.name, rec.kind, rec.checksum, to_string(rec.status), rec.batch_size, static_cast<long long>(batches.size()),
        rec.planned_rows, now_utc()});
   for (const auto& b : batches) {
     db_.execute(
@@ -215,9 +215,10 @@ void CheckpointStore::record_start(const MigrationRecord& rec, const std::vector
   }
 }
 
-void CheckpointStore::set_status(const std::string& name, const std::string& status) {
+void CheckpointStore::set_status(const std::string& name, MigrationStatus status) {
+  const bool finished = status != MigrationStatus::running;
   db_.execute("UPDATE rowshift_migrations SET status = ?, finished_at = ? WHERE name = ?",
-              {status, status == "done" || status == "failed" ? Value(now_utc()) : Value(), name});
+              {to_string(status), finished ? Value(now_utc()) : Value(), name});
 }
 
 void CheckpointStore::add_elapsed(const std::string& name, double seconds) {
@@ -225,17 +226,17 @@ void CheckpointStore::add_elapsed(const std::string& name, double seconds) {
               {seconds, name});
 }
 
-std::vector<BatchRecord> CheckpointStore::batches(const std::string& name, const std::string& status) {
+std::vector<BatchRecord> CheckpointStore::batches(const std::string& name, BatchStatus status) {
   std::vector<BatchRecord> out;
   db_.query(
       "SELECT batch_no, lo_key, hi_key, status, attempts, rows_written, last_error FROM rowshift_batches"
       " WHERE migration = ? AND status = ? ORDER BY batch_no",
-      {name, status}, [&](Values& r) {
+      {name, to_string(status)}, [&](Values& r) {
         BatchRecord b;
         b.number = r[0].as_int();
         if (!r[1].is_null()) b.range.lo = decode_key(r[1].as_text());
         if (!r[2].is_null()) b.range.hi = decode_key(r[2].as_text());
-        b.status = r[3].as_text();
+        b.status = batch_status(r[3].as_text());
         b.attempts = static_cast<int>(r[4].as_int());
         b.rows = int_or_zero(r[5]);
         b.last_error = text_or_empty(r[6]);
@@ -431,13 +432,14 @@ BatchCounts CheckpointStore::counts(const std::string& name) {
       " FROM rowshift_batches WHERE migration = ?"
       " GROUP BY status",
       {name}, [&](Values& r) {
-        const std::string& s = r[0].as_text();
         std::int64_t n = r[1].as_int();
         c.total += n;
-        if (s == "pending") c.pending = n;
-        else if (s == "running") c.running = n;
-        else if (s == "done") c.done = n;
-        else if (s == "failed") c.failed = n;
+        switch (batch_status(r[0].as_text())) {
+          case BatchStatus::pending: c.pending = n; break;
+          case BatchStatus::running: c.running = n; break;
+          case BatchStatus::done: c.done = n; break;
+          case BatchStatus::failed: c.failed = n; break;
+        }
         c.rows += int_or_zero(r[2]);
         return true;
       });

@@ -25,6 +25,7 @@
 
 #include "checkpoint/clock.hpp"
 #include "checkpoint/owner.hpp"
+#include "checkpoint/status.hpp"
 #include "db/database.hpp"
 #include "plan/planner.hpp"
 
@@ -33,7 +34,8 @@ namespace rowshift::checkpoint {
 inline constexpr int kSchemaVersion = 5;
 
 struct MigrationRecord {
-  std::string name, kind, checksum, status;
+  std::string name, kind, checksum;
+  MigrationStatus status = MigrationStatus::running;
   std::int64_t batch_size = 0, total_batches = 0, planned_rows = 0;
   double elapsed_seconds = 0;
   std::string started_at, finished_at;
@@ -42,7 +44,7 @@ struct MigrationRecord {
 struct BatchRecord {
   std::int64_t number = 0;
   plan::KeyRange range;
-  std::string status;
+  BatchStatus status = BatchStatus::pending;
   int attempts = 0;
   std::int64_t rows = 0;
   std::string last_error;
@@ -110,11 +112,11 @@ class CheckpointStore {
   std::vector<MigrationRecord> migrations();
   // Inserts the migration row and, for batched kinds, its plan. Call inside a transaction.
   void record_start(const MigrationRecord& rec, const std::vector<plan::Batch>& batches);
-  void set_status(const std::string& name, const std::string& status);
+  void set_status(const std::string& name, MigrationStatus status);
   void add_elapsed(const std::string& name, double seconds);
 
   // Batches in the given state, in batch order.
-  std::vector<BatchRecord> batches(const std::string& name, const std::string& status);
+  std::vector<BatchRecord> batches(const std::string& name, BatchStatus status);
   // The numbers of the batches still pending, in order (no keys decoded).
   std::vector<std::int64_t> pending_numbers(const std::string& name);
   // Puts `running` batches back to pending when their lease has expired or their owner

@@ -88,7 +88,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   MigrationReport report;
   report.name = def.name;
   report.kind = def.kind;
-  BatchQueue queue(store().batches(def.name, "pending"));
+  BatchQueue queue(store().batches(def.name, checkpoint::BatchStatus::pending));
   auto before = store().counts(def.name);
   // This runner holds the migration from now on (`reset` refuses while it does), and
   // its heartbeat keeps its claims' leases from running out while it lives.
@@ -287,10 +287,10 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
       }
       tx.commit();
     }
-    store().set_status(def.name, "done");
+    store().set_status(def.name, checkpoint::MigrationStatus::done);
   } else if (after.failed > 0 && after.pending == 0 && after.running == 0) {
     report.state = "failed";
-    store().set_status(def.name, "failed");
+    store().set_status(def.name, checkpoint::MigrationStatus::failed);
   } else if (stop.stop_requested()) {
     report.state = "interrupted";
   } else if (after.failed > 0 || (opt.max_rejects >= 0 && rejects_total > opt.max_rejects)) {

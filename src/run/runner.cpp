@@ -171,7 +171,7 @@ RunReport Runner::run(const std::string& only) {
       I.check_drift(*def);
       bool done = I.store_exists() && [&] {
         auto rec = I.store().migration(def->name);
-        return rec && rec->status == "done";
+        return rec && rec->status == checkpoint::MigrationStatus::done;
       }();
       if (done) continue;
       pending.push_back(def);
@@ -268,7 +268,7 @@ MigrationReport Runner::Impl::run_one(const MigrationDef& def) {
   check_drift(def);
   if (store_exists()) {
     auto rec = store().migration(def.name);
-    if (rec && rec->status == "done") {
+    if (rec && rec->status == checkpoint::MigrationStatus::done) {
       MigrationReport r;
       r.name = def.name;
       r.kind = def.kind;
@@ -290,7 +290,7 @@ MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
   rec.name = def.name;
   rec.kind = to_string(def.kind);
   rec.checksum = def.checksum();
-  rec.status = "done";
+  rec.status = checkpoint::MigrationStatus::done;
   auto run_script = [&] {
     try {
       target->execute_script(db::without_psql_restrict(def.sql));
@@ -326,7 +326,7 @@ MigrationReport Runner::Impl::run_schema(const MigrationDef& def) {
     }
     store_tx.commit();
   }
-  store().set_status(def.name, "done");  // stamps finished_at
+  store().set_status(def.name, checkpoint::MigrationStatus::done);  // stamps finished_at
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -348,7 +348,7 @@ MigrationReport Runner::Impl::run_batched(const MigrationDef& def) {
     fresh.name = def.name;
     fresh.kind = to_string(def.kind);
     fresh.checksum = def.checksum();
-    fresh.status = "running";
+    fresh.status = checkpoint::MigrationStatus::running;
     fresh.batch_size = batch_size_for(def);
     fresh.planned_rows = p.rows;
     db::Transaction tx(store_db());
@@ -381,7 +381,7 @@ RunReport Runner::retry(const std::string& name) {
     throw Error(ErrorKind::config, "migration " + name + " has not run yet; use `rowshift run " + name + "`");
   }
   I.check_drift(def);
-  I.store().batches(name, "failed");  // a corrupted row is found before anything changes
+  I.store().batches(name, checkpoint::BatchStatus::failed);  // a corrupted row is found before anything changes
   I.store().rejects(name);
   I.store().retry_failed(name);
   RunReport report;

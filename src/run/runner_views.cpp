@@ -22,11 +22,11 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
     e.state = "pending";
     std::optional<checkpoint::MigrationRecord> rec;
     if (have_store) rec = I.store().migration(def->name);
-    if (def->kind == MigrationKind::schema && !(rec && rec->status == "done")) {
+    if (def->kind == MigrationKind::schema && !(rec && rec->status == checkpoint::MigrationStatus::done)) {
       pending_schema_sql += lower_ascii(def->sql) + "\n";
     }
     if (rec) {
-      e.state = rec->checksum != def->checksum() ? "changed" : rec->status;
+      e.state = rec->checksum != def->checksum() ? "changed" : checkpoint::to_string(rec->status);
       e.batches = rec->total_batches;
       e.rows = rec->planned_rows;
     }
@@ -84,7 +84,7 @@ std::vector<MigrationStatus> Runner::status(const std::string& only) {
     s.kind = def->kind;
     s.state = "pending";
     if (const auto* rec = record_of(def->name)) {
-      s.state = rec->checksum != def->checksum() ? "changed" : rec->status;
+      s.state = rec->checksum != def->checksum() ? "changed" : checkpoint::to_string(rec->status);
       s.started_at = rec->started_at;
       s.finished_at = rec->finished_at;
       auto c = I.store().counts(def->name);
@@ -96,7 +96,7 @@ std::vector<MigrationStatus> Runner::status(const std::string& only) {
       s.rejects = I.store().reject_count(def->name);
       s.seconds = rec->elapsed_seconds;
       if (s.seconds > 0) s.rows_per_second = static_cast<double>(s.rows) / s.seconds;
-      for (const auto& b : I.store().batches(def->name, "failed")) {
+      for (const auto& b : I.store().batches(def->name, checkpoint::BatchStatus::failed)) {
         if (s.errors.size() >= 20) break;
         s.errors.push_back({b.number, b.range.describe(), b.attempts, b.last_error});
       }

@@ -74,7 +74,8 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
   }
   check_drift(def);
   std::vector<checkpoint::BatchRecord> ranges;
-  for (const char* s : {"pending", "running", "done", "failed"}) {
+  using checkpoint::BatchStatus;
+  for (auto s : {BatchStatus::pending, BatchStatus::running, BatchStatus::done, BatchStatus::failed}) {
     auto part = store().batches(def.name, s);
     ranges.insert(ranges.end(), part.begin(), part.end());
   }

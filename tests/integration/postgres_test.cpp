@@ -235,7 +235,7 @@ TEST_P(StoreConformance, ClaimDoneFailRetryReset) {
   checkpoint::CheckpointStore store(*db);
   EXPECT_FALSE(store.exists());
   store.ensure_schema();
-  checkpoint::MigrationRecord rec{"m", "copy", "abc", "running", 10, 0, 30};
+  checkpoint::MigrationRecord rec{"m", "copy", "abc", checkpoint::MigrationStatus::running, 10, 0, 30};
   std::vector<plan::Batch> batches(3);
   for (int i = 0; i < 3; ++i) {
     batches[i].number = i + 1;
@@ -248,7 +248,7 @@ TEST_P(StoreConformance, ClaimDoneFailRetryReset) {
     tx.commit();
   }
   EXPECT_EQ(store.migration("m")->total_batches, 3);
-  EXPECT_EQ(store.batches("m", "pending")[1].range.lo[1].as_text(), "k");
+  EXPECT_EQ(store.batches("m", checkpoint::BatchStatus::pending)[1].range.lo[1].as_text(), "k");
   EXPECT_TRUE(store.claim("m", 1, "h:1", 60));
   EXPECT_FALSE(store.claim("m", 1, "h:2", 60));
   EXPECT_TRUE(store.mark_done("m", 1, "h:1", 10, 3));
@@ -261,7 +261,7 @@ TEST_P(StoreConformance, ClaimDoneFailRetryReset) {
   EXPECT_EQ(c.failed, 1);
   EXPECT_EQ(c.running, 1);
   EXPECT_EQ(c.rows, 10);
-  EXPECT_EQ(store.batches("m", "failed")[0].last_error, "boom");
+  EXPECT_EQ(store.batches("m", checkpoint::BatchStatus::failed)[0].last_error, "boom");
   EXPECT_EQ(store.retry_failed("m"), 1);
   db->execute("UPDATE rowshift_meta SET value = '99' WHERE key = 'schema_version'");
   EXPECT_THROW(store.ensure_schema(), Error) << "a store from a newer rowshift is refused";

@@ -21,7 +21,7 @@ void plan_one_batch(checkpoint::CheckpointStore& store, db::Database& db) {
   rec.name = "m";
   rec.kind = "copy";
   rec.checksum = "abc";
-  rec.status = "running";
+  rec.status = checkpoint::MigrationStatus::running;
   rec.batch_size = 10;
   std::vector<plan::Batch> batches(1);
   batches[0].number = 1;
@@ -42,8 +42,9 @@ bool write_under(BatchClaim& claim, db::Database& target) {
 }
 
 std::string status_of_batch(checkpoint::CheckpointStore& store) {
-  for (const char* s : {"pending", "running", "done", "failed"}) {
-    if (!store.batches("m", s).empty()) return s;
+  using checkpoint::BatchStatus;
+  for (auto s : {BatchStatus::pending, BatchStatus::running, BatchStatus::done, BatchStatus::failed}) {
+    if (!store.batches("m", s).empty()) return checkpoint::to_string(s);
   }
   return "none";
 }
@@ -126,5 +127,5 @@ TEST(BatchClaim, ReleaseAndFailMoveTheBatchsRow) {
   a.fail("permanent: no such column");
   EXPECT_EQ(a.state(), State::failed);
   ASSERT_EQ(status_of_batch(store), "failed");
-  EXPECT_EQ(store.batches("m", "failed")[0].last_error, "permanent: no such column");
+  EXPECT_EQ(store.batches("m", checkpoint::BatchStatus::failed)[0].last_error, "permanent: no such column");
 }

@@ -19,7 +19,7 @@ class StoreTest : public ::testing::Test {
     rec.name = "m";
     rec.kind = "copy";
     rec.checksum = "abc";
-    rec.status = "running";
+    rec.status = checkpoint::MigrationStatus::running;
     rec.batch_size = 10;
     std::vector<plan::Batch> batches(3);
     for (int i = 0; i < 3; ++i) {
@@ -60,7 +60,7 @@ TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
 }
 
 TEST_F(StoreTest, PlanStoredWithRanges) {
-  auto pending = store.batches("m", "pending");
+  auto pending = store.batches("m", checkpoint::BatchStatus::pending);
   ASSERT_EQ(pending.size(), 3u);
   EXPECT_FALSE(pending[0].range.has_lo());
   EXPECT_EQ(pending[1].range.lo[0].as_int(), 10);
@@ -85,13 +85,13 @@ TEST_F(StoreTest, FailedKeepsErrorAndAttemptsThenRetryResets) {
   ASSERT_TRUE(store.claim("m", 2, "h:1", 60));
   ASSERT_TRUE(store.claim("m", 2, "h:1", 60));  // second attempt by the same owner
   store.mark_failed("m", 2, "h:1", "UNIQUE constraint failed");
-  auto failed = store.batches("m", "failed");
+  auto failed = store.batches("m", checkpoint::BatchStatus::failed);
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].attempts, 2);
   EXPECT_EQ(failed[0].last_error, "UNIQUE constraint failed");
   EXPECT_EQ(store.retry_failed("m"), 1);
   EXPECT_EQ(store.counts("m").failed, 0);
-  EXPECT_EQ(store.batches("m", "pending").size(), 3u);
+  EXPECT_EQ(store.batches("m", checkpoint::BatchStatus::pending).size(), 3u);
 }
 
 TEST_F(StoreTest, ExpiredLeaseCanBeTakenOver) {
@@ -116,7 +116,7 @@ TEST_F(StoreTest, ReleaseDeadOwnersOfThisHost) {
 TEST_F(StoreTest, ReleaseDoesNotCountTheAttempt) {
   ASSERT_TRUE(store.claim("m", 1, "h:1", 60));
   store.release("m", 1, "h:1");
-  auto p = store.batches("m", "pending");
+  auto p = store.batches("m", checkpoint::BatchStatus::pending);
   EXPECT_EQ(p[0].attempts, 0);
 }
 
@@ -132,7 +132,7 @@ TEST_F(StoreTest, ResetForgetsEverything) {
 TEST_F(StoreTest, CorruptedKeyIsReported) {
   db->execute("UPDATE rowshift_batches SET lo_key = '[1,' WHERE batch_no = 2");
   try {
-    store.batches("m", "pending");
+    store.batches("m", checkpoint::BatchStatus::pending);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::config);
