@@ -1,3 +1,7 @@
+// The checkpoint store: every statement on rowshift's own tables (their DDL and upgrade
+// steps, migrations, batches, claims, runners, rejects, events). Longer than ~400 lines
+// on purpose: it is the one place that knows those tables, which a change of the store's
+// schema must find together (owner ids, clocks and key order are in their own files).
 #include "checkpoint/store.hpp"
 
 #include <algorithm>

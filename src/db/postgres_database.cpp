@@ -1,3 +1,9 @@
+// The PostgreSQL backend: one connection through libpqxx, its transactions sent by hand
+// (BEGIN with the first statement, COMMIT with the last), COPY in and out, and the
+// classification of its errors. Longer than ~400 lines on purpose: it is one class whose
+// members share the connection's state (the open transaction, whether it failed, the
+// prepared statements, the cancel handle), and splitting it would expose that state to
+// other files. Its catalog queries are in db/postgres_catalog.cpp.
 #include "db/postgres_database.hpp"
 
 #include <libpq-fe.h>
@@ -12,6 +18,7 @@
 
 #include "db/batch_sql.hpp"
 #include "db/connection_slots.hpp"
+#include "db/postgres_catalog.hpp"
 #include "db/copy_pieces.hpp"
 #include "db/copy_text.hpp"
 #include "db/interrupt.hpp"
@@ -178,59 +185,18 @@ class PostgresDatabase final : public Database {
   void reset_session() override { execute_script("RESET ALL; SET TimeZone = 'UTC'"); }
 
   std::vector<std::string> advance_sequences(const std::string& table, const std::vector<std::string>& columns) override {
-    std::vector<std::string> moved;
-    for (const auto& column : columns) {
-      Values seq = query_row(*this, "SELECT pg_get_serial_sequence(?, ?)", {quote_ident(table), column});
-      if (seq.empty() || seq[0].is_null()) continue;
-      // Only upwards: a sequence already past the column's largest value stays.
-      Values r = query_row(*this,
-                           "SELECT setval(CAST(? AS regclass), m) FROM (SELECT CAST(max(" + quote_ident(column) +
-                               ") AS BIGINT) AS m FROM " + quote_ident(table) +
-                               ") AS rowshift_max WHERE m IS NOT NULL AND m > coalesce(pg_sequence_last_value(CAST(? "
-                               "AS regclass)), 0)",
-                           {seq[0], seq[0]});
-      if (!r.empty()) moved.push_back("sequence " + seq[0].as_text() + " of " + table + "." + column + " set to " +
-                                      std::to_string(r[0].as_int()) + " (the column's largest value)");
-    }
-    return moved;
+    return pg_catalog::advance_sequences(*this, table, columns);
   }
-
-  bool table_exists(const std::string& table) override {
-    Values r = query_row(*this, "SELECT to_regclass(?) IS NOT NULL", {quote_ident(table)});
-    return !r.empty() && r[0].as_int() == 1;
-  }
-
+  bool table_exists(const std::string& table) override { return pg_catalog::table_exists(*this, table); }
   bool has_unique_key(const std::string& table, const std::vector<std::string>& columns) override {
-    std::string want;
-    std::vector<std::string> sorted = columns;
-    std::sort(sorted.begin(), sorted.end());
-    for (const auto& c : sorted) want += c + ",";
-    bool found = false;
-    query("SELECT string_agg(a.attname::text, ',' ORDER BY a.attname::text) || ','"
-          " FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
-          " WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL"
-          " GROUP BY i.indexrelid",
-          {quote_ident(table)}, [&](Values& r) {
-            found = found || (!r[0].is_null() && r[0].as_text() == want);
-            return !found;
-          });
-    return found;
+    return pg_catalog::has_unique_key(*this, table, columns);
   }
-
-  bool read_only() override {
-    Values r = query_row(*this, "SELECT current_setting('transaction_read_only') = 'on'");
-    return !r.empty() && r[0].as_int() == 1;
-  }
-
+  bool read_only() override { return pg_catalog::read_only(*this); }
   std::vector<std::string> table_columns(const std::string& table) override {
-    std::vector<std::string> cols;
-    query("SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0"
-          " AND NOT attisdropped ORDER BY attnum",
-          {quote_ident(table)}, [&](Values& r) {
-            cols.push_back(r[0].as_text());
-            return true;
-          });
-    return cols;
+    return pg_catalog::table_columns(*this, table);
+  }
+  std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns) override {
+    return pg_catalog::column_types(*this, table, columns);
   }
 
   void insert_rows(const std::string& table, const std::vector<std::string>& columns, const std::vector<Values>& rows,
@@ -286,22 +252,6 @@ class PostgresDatabase final : public Database {
     std::vector<unsigned> types;
     for (pqxx::row::size_type i = 0; i < r.columns(); ++i) types.push_back(r.column_type(i));
     if (std::any_of(types.begin(), types.end(), [](unsigned t) { return t >= pg_type::kFirstUserType; })) types.clear();
-    return types;
-  }
-
-  std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns) override {
-    std::vector<unsigned> types;
-    for (const auto& c : columns) {
-      Values r = query_row(*this,
-                           "SELECT atttypid::bigint FROM pg_attribute WHERE attrelid = to_regclass(?)"
-                           " AND attname = ? AND NOT attisdropped",
-                           {quote_ident(table), c});
-      if (r.empty() || r[0].is_null() || r[0].as_int() >= pg_type::kFirstUserType) {
-        types.clear();
-        break;
-      }
-      types.push_back(static_cast<unsigned>(r[0].as_int()));
-    }
     return types;
   }
 

@@ -32,6 +32,21 @@ TableRef split_table(const std::string& table) {
   return {table.substr(0, sep), table.substr(sep + 1)};
 }
 
+std::size_t read_quoted_name(const std::string& text, std::size_t at, std::string& name) {
+  name.clear();
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    if (text[i] != '"') {
+      name += text[i];
+    } else if (i + 1 < text.size() && text[i + 1] == '"') {
+      name += '"';
+      ++i;
+    } else {
+      return i + 1;
+    }
+  }
+  return std::string::npos;
+}
+
 std::string parse_table_name(const std::string& text) {
   auto bad = [&](const std::string& why) -> Error {
     return Error(ErrorKind::config, "table name '" + text + "': " + why);
@@ -45,20 +60,8 @@ std::string parse_table_name(const std::string& text) {
   while (true) {
     std::string part;
     if (i < n && text[i] == '"') {
-      bool closed = false;
-      for (++i; i < n; ++i) {
-        if (text[i] != '"') {
-          part += text[i];
-        } else if (i + 1 < n && text[i + 1] == '"') {
-          part += '"';
-          ++i;
-        } else {
-          closed = true;
-          ++i;
-          break;
-        }
-      }
-      if (!closed) throw bad("a quoted name is not closed");
+      i = read_quoted_name(text, i, part);
+      if (i == std::string::npos) throw bad("a quoted name is not closed");
       if (i < n && text[i] != '.') {
         throw bad("unexpected text after the quoted name " + quote_part(part) + " (a quote inside a name is written \"\")");
       }

@@ -25,6 +25,10 @@ TableRef split_table(const std::string& table);
 // dot; a quoted part reads "" as one quote. Returns the name (schema-qualified with
 // kSchemaSeparator). Throws Error(config) saying what is wrong.
 std::string parse_table_name(const std::string& text);
+// Reads a quoted name starting at text[at] (a double quote) into `name`, "" as one quote.
+// Returns the offset after the closing quote, or npos when the name is not closed.
+std::size_t read_quoted_name(const std::string& text, std::size_t at, std::string& name);
+
 // "a", "b", "c"
 std::string quote_list(const std::vector<std::string>& names);
 // ?, ?, ?

@@ -1,3 +1,7 @@
+// The SQLite backend: one connection through SQLite's C API, with its busy handling,
+// attachments, interrupts and the COPY blocks it writes for a PostgreSQL target. Longer
+// than ~400 lines on purpose: one class whose members share the connection's handle,
+// its statement cache and its attachments.
 #include "db/sqlite_database.hpp"
 
 #include <sqlite3.h>

@@ -1,3 +1,6 @@
+// Database URLs: parsing sqlite:, postgresql:// and libpq key=value forms, their
+// parameters, env: indirection and redaction of passwords. Longer than ~400 lines on
+// purpose: each form's checks name what is wrong with it, and they share one parser.
 #include "db/url.hpp"
 
 #include <algorithm>
