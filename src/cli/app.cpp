@@ -13,7 +13,7 @@
 #include "cli/number_flags.hpp"
 #include "cli/signals.hpp"
 #include "cli/views.hpp"
-#include "report/progress.hpp"
+#include "cli/progress.hpp"
 #include "rowshift/cli.hpp"
 #include "rowshift/runner.hpp"
 
@@ -183,9 +183,9 @@ int cli_main(int argc, char** argv) {
   cli::SignalGuard signals;
   try {
     RunOptions opt = options_from(f);
-    std::unique_ptr<report::ProgressPrinter> progress;
+    std::unique_ptr<cli::ProgressPrinter> progress;
     if (!f.quiet) {
-      progress = std::make_unique<report::ProgressPrinter>(stderr, isatty(STDERR_FILENO) != 0);
+      progress = std::make_unique<cli::ProgressPrinter>(stderr, isatty(STDERR_FILENO) != 0);
       opt.on_progress = [&](const Progress& p) { progress->update(p); };
     }
     opt.should_stop = [] { return cli::SignalGuard::stop_requested(); };

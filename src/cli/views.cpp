@@ -2,11 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "report/format.hpp"
+#include "cli/format.hpp"
 
 namespace rowshift::cli {
 
-using report::with_commas;
+using cli::with_commas;
 
 void print_plan(std::FILE* out, const std::vector<PlanEntry>& plan) {
   if (plan.empty()) std::fprintf(out, "no migrations found\n");
@@ -33,7 +33,7 @@ void print_run(std::FILE* out, const RunReport& report) {
       if (m.replayed) std::fprintf(out, ", %s quarantined rows written", with_commas(m.replayed).c_str());
       if (m.rows || m.seconds > 0) {
         std::fprintf(out, ", %s rows in %.2fs", with_commas(m.rows).c_str(), m.seconds);
-        if (m.seconds > 0) std::fprintf(out, " (%s rows/s)", report::human_rate(static_cast<double>(m.rows) / m.seconds).c_str());
+        if (m.seconds > 0) std::fprintf(out, " (%s rows/s)", cli::human_rate(static_cast<double>(m.rows) / m.seconds).c_str());
       }
     }
     std::fprintf(out, "\n");
@@ -61,7 +61,7 @@ void print_status(std::FILE* out, const std::vector<MigrationStatus>& status) {
     std::string batches = s.kind == MigrationKind::schema ? "-" : with_commas(s.batches_done) + "/" + with_commas(s.batches_total);
     std::fprintf(out, "%-32s %-9s %-11s %21s %7s %12s %10s\n", s.name.c_str(), to_string(s.kind), s.state.c_str(),
                  batches.c_str(), with_commas(s.batches_failed).c_str(), with_commas(s.rows).c_str(),
-                 s.rows_per_second > 0 ? report::human_rate(s.rows_per_second).c_str() : "-");
+                 s.rows_per_second > 0 ? cli::human_rate(s.rows_per_second).c_str() : "-");
     for (const auto& e : s.events) {
       if (e.event.rfind("breaker ", 0) == 0 && e.event != "breaker closed") {
         std::fprintf(out, "  %s %s (%s): %s\n", e.at.c_str(), e.event.c_str(), e.endpoint.c_str(), e.detail.c_str());

@@ -5,15 +5,15 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "migrate/canonical.hpp"
-#include "migrate/hash.hpp"
+#include "core/canonical.hpp"
+#include "core/hash.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift {
 namespace {
 
 std::uint64_t row_hash(const Values& row) {
-  migrate::Hasher h;
+  core::Hasher h;
   for (const auto& v : row) h.add(v);
   return h.digest();
 }
@@ -54,7 +54,7 @@ std::vector<Values> RowMatcher::keys_of(const std::vector<Values>& rows) const {
   for (const auto& row : rows) {
     Values key = key_of(row);
     if (std::any_of(key.begin(), key.end(), [](const Value& v) { return v.is_null(); })) continue;
-    if (seen.insert(migrate::canonical(key)).second) keys.push_back(std::move(key));
+    if (seen.insert(core::canonical(key)).second) keys.push_back(std::move(key));
   }
   return keys;
 }
@@ -66,8 +66,8 @@ RangeComparison RowMatcher::compare(const std::vector<Values>& expected, const s
   std::vector<std::string> found_form;
   found_form.reserve(found.size());
   for (std::size_t i = 0; i < found.size(); ++i) {
-    by_key.emplace(migrate::canonical(key_of(found[i])), i);
-    found_form.push_back(migrate::canonical(found[i]));
+    by_key.emplace(core::canonical(key_of(found[i])), i);
+    found_form.push_back(core::canonical(found[i]));
   }
   std::vector<bool> paired(found.size(), false);
   auto note = [&](std::string what) {
@@ -77,8 +77,8 @@ RangeComparison RowMatcher::compare(const std::vector<Values>& expected, const s
     ++out.expected;
     out.source_hash += row_hash(row);
     const Values key = key_of(row);
-    const std::string form = migrate::canonical(row);
-    auto [lo, hi] = by_key.equal_range(migrate::canonical(key));
+    const std::string form = core::canonical(row);
+    auto [lo, hi] = by_key.equal_range(core::canonical(key));
     std::size_t equal = found.size(), other = found.size();
     for (auto it = lo; it != hi && equal == found.size(); ++it) {
       if (paired[it->second]) continue;
@@ -101,7 +101,7 @@ RangeComparison RowMatcher::compare(const std::vector<Values>& expected, const s
     out.target_hash += row_hash(found[other]);
     const Values& got = found[other];
     for (std::size_t c = 0; c < row.size() && c < got.size(); ++c) {
-      if (migrate::canonical(row[c]) == migrate::canonical(got[c])) continue;
+      if (core::canonical(row[c]) == core::canonical(got[c])) continue;
       note("key " + describe(key) + ": column \"" + columns_[c] + "\" is " + shown(got[c]) + " in the target, " +
            shown(row[c]) + " from the source");
       break;

@@ -2,7 +2,7 @@
 // column expressions or the transform) against the target rows found by their keys.
 //
 // Rows are paired by their target key and compared value by value in canonical form
-// (migrate/canonical.hpp), so neither side's collation, row order or numeric type
+// (core/canonical.hpp), so neither side's collation, row order or numeric type
 // decides the answer. A target key may repeat (a 1:N transform keyed by its source
 // key): the rows of one key are then paired as multisets.
 #pragma once

@@ -17,7 +17,7 @@
 #include "exec/channel.hpp"
 #include "exec/worker_pool.hpp"
 #include "migrate/batch_executor.hpp"
-#include "migrate/hash.hpp"
+#include "core/hash.hpp"
 #include "run/context.hpp"
 #include "run/row_matcher.hpp"
 
@@ -173,8 +173,8 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
   }
   std::sort(report.mismatches.begin(), report.mismatches.end(),
             [](const auto& a, const auto& b) { return a.batch < b.batch; });
-  report.source_checksum = migrate::to_hex(src_sum);
-  report.target_checksum = migrate::to_hex(tgt_sum);
+  report.source_checksum = core::to_hex(src_sum);
+  report.target_checksum = core::to_hex(tgt_sum);
   return report;
 }
 

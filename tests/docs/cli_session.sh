@@ -26,7 +26,7 @@ if ! grep -q '^\$ rowshift ' <<<"$session"; then
   exit 1
 fi
 
-# report::human_rate prints 950, 444.4k or 1.05M; a fast machine prints any of them.
+# cli::human_rate prints 950, 444.4k or 1.05M; a fast machine prints any of them.
 mask_timings() { sed -E 's/ in [0-9.]+s \([0-9.]+[kM]? rows\/s\)/ in Ts (R rows\/s)/'; }
 
 commands=0

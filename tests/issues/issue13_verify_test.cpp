@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "report/progress.hpp"
+#include "cli/progress.hpp"
 #include "rowshift/rowshift.hpp"
 #include "support/backend.hpp"
 #include "support/backend_fixture.hpp"
@@ -159,10 +159,10 @@ TEST_P(Issue13VerifyKeys, OneToManyTransformTargetKeys) {
   EXPECT_EQ(last.source_rows_done, 2500);
   EXPECT_EQ(last.rows_estimated, 2500);
   EXPECT_EQ(last.rows_done, 7500);
-  const std::string line = report::ProgressPrinter::line(last, 0);
+  const std::string line = cli::ProgressPrinter::line(last, 0);
   EXPECT_NE(line.find("2,500/2,500 rows"), std::string::npos) << line;
   EXPECT_NE(line.find("7,500 written"), std::string::npos) << line;
-  for (const auto& p : seen) EXPECT_LE(p.source_rows_done, p.rows_estimated) << report::ProgressPrinter::line(p, 0);
+  for (const auto& p : seen) EXPECT_LE(p.source_rows_done, p.rows_estimated) << cli::ProgressPrinter::line(p, 0);
 
   // The same transform with the store elsewhere: upserts on (order_id, line_no).
   TempDir store_dir;

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <limits>
 
-#include "migrate/canonical.hpp"
+#include "core/canonical.hpp"
 
 using rowshift::Blob;
 using rowshift::Value;
-using rowshift::migrate::canonical;
+using rowshift::core::canonical;
 
 TEST(Canonical, NumbersAgreeByExactDecimalValue) {
   EXPECT_EQ(canonical(Value(0.1)), canonical(Value("0.10")));       // REAL into numeric(10,2)

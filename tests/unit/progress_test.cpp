@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "report/format.hpp"
-#include "report/progress.hpp"
+#include "cli/format.hpp"
+#include "cli/progress.hpp"
 
 using namespace rowshift;
-using namespace rowshift::report;
+using namespace rowshift::cli;
 
 TEST(Format, NumbersRatesClocks) {
   EXPECT_EQ(with_commas(0), "0");

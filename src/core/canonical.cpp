@@ -1,9 +1,9 @@
-#include "migrate/canonical.hpp"
+#include "core/canonical.hpp"
 
 #include <charconv>
 #include <cmath>
 
-namespace rowshift::migrate {
+namespace rowshift::core {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -97,4 +97,4 @@ std::string canonical(const Values& values) {
   return out;
 }
 
-}  // namespace rowshift::migrate
+}  // namespace rowshift::core

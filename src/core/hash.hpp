@@ -7,13 +7,13 @@
 
 #include "rowshift/value.hpp"
 
-namespace rowshift::migrate {
+namespace rowshift::core {
 
 class Hasher {
  public:
   void add(std::string_view bytes);
   void add_tagged(std::string_view bytes);  // length-prefixed: "ab","c" != "a","bc"
-  // Adds a value in its canonical form (migrate/canonical.hpp): numbers by their exact
+  // Adds a value in its canonical form (core/canonical.hpp): numbers by their exact
   // decimal value whatever type holds them, text and blobs by their bytes.
   void add(const Value& v);
   std::uint64_t digest() const;  // finalised (mixed) hash
@@ -25,4 +25,4 @@ class Hasher {
 
 std::string to_hex(std::uint64_t v);
 
-}  // namespace rowshift::migrate
+}  // namespace rowshift::core

@@ -1,9 +1,9 @@
-#include "report/format.hpp"
+#include "cli/format.hpp"
 
 #include <cmath>
 #include <cstdio>
 
-namespace rowshift::report {
+namespace rowshift::cli {
 
 std::string with_commas(std::int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n);
@@ -34,4 +34,4 @@ std::string clock(double seconds) {
   return buf;
 }
 
-}  // namespace rowshift::report
+}  // namespace rowshift::cli

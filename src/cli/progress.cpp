@@ -1,10 +1,10 @@
-#include "report/progress.hpp"
+#include "cli/progress.hpp"
 
 #include <algorithm>
 
-#include "report/format.hpp"
+#include "cli/format.hpp"
 
-namespace rowshift::report {
+namespace rowshift::cli {
 
 ProgressPrinter::ProgressPrinter(std::FILE* out, bool tty, std::chrono::milliseconds interval)
     : out_(out), tty_(tty), interval_(interval) {}
@@ -56,4 +56,4 @@ void ProgressPrinter::update(const Progress& p) {
   std::fflush(out_);
 }
 
-}  // namespace rowshift::report
+}  // namespace rowshift::cli

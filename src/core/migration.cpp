@@ -2,7 +2,7 @@
 #include "rowshift/migration.hpp"
 
 #include "db/sql.hpp"
-#include "migrate/hash.hpp"
+#include "core/hash.hpp"
 #include "rowshift/error.hpp"
 
 namespace rowshift {
@@ -32,7 +32,7 @@ const char* to_string(MigrationKind kind) {
 }
 
 std::string MigrationDef::checksum() const {
-  migrate::Hasher h;
+  core::Hasher h;
   auto list = [&](const std::vector<std::string>& v) {
     h.add_tagged(std::to_string(v.size()));
     for (const auto& s : v) h.add_tagged(s);

@@ -13,7 +13,7 @@
 
 #include "rowshift/value.hpp"
 
-namespace rowshift::migrate {
+namespace rowshift::core {
 
 std::string canonical(const Value& v);
 
@@ -21,4 +21,4 @@ std::string canonical(const Value& v);
 // lists give the same string.
 std::string canonical(const Values& values);
 
-}  // namespace rowshift::migrate
+}  // namespace rowshift::core

@@ -1,10 +1,10 @@
-#include "migrate/hash.hpp"
+#include "core/hash.hpp"
 
-#include "migrate/canonical.hpp"
+#include "core/canonical.hpp"
 
 #include <cstdio>
 
-namespace rowshift::migrate {
+namespace rowshift::core {
 
 void Hasher::add(std::string_view bytes) {
   for (unsigned char c : bytes) {
@@ -37,4 +37,4 @@ std::string to_hex(std::uint64_t v) {
 
 std::string Hasher::hex() const { return to_hex(digest()); }
 
-}  // namespace rowshift::migrate
+}  // namespace rowshift::core

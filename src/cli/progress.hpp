@@ -7,7 +7,7 @@
 
 #include "rowshift/runner.hpp"
 
-namespace rowshift::report {
+namespace rowshift::cli {
 
 class ProgressPrinter {
  public:
@@ -26,4 +26,4 @@ class ProgressPrinter {
   std::string current_;
 };
 
-}  // namespace rowshift::report
+}  // namespace rowshift::cli
