@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "checkpoint/clock.hpp"
-#include "checkpoint/key_codec.hpp"
+#include "keys/key_codec.hpp"
 #include "checkpoint/owner.hpp"
 #include "db/capabilities.hpp"
 #include "rowshift/error.hpp"
@@ -130,13 +130,13 @@ void CheckpointStore::add_event(const std::string& migration, const std::string&
 
 void CheckpointStore::add_reject(const std::string& migration, std::int64_t batch, const Values& key,
                                  const plan::KeyRange& range, const std::string& error, const std::string& row_json) {
-  std::string key_text = encode_key(key);
+  std::string key_text = keys::encode_key(key);
   db_.execute("DELETE FROM rowshift_rejects WHERE migration = ? AND key_text = ?", {migration, key_text});
   db_.execute(
       "INSERT INTO rowshift_rejects (migration, key_text, batch_no, lo_key, hi_key, error, row_json, at)"
       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      {migration, key_text, batch, range.has_lo() ? Value(encode_key(range.lo)) : Value(),
-       range.has_hi() ? Value(encode_key(range.hi)) : Value(), error, row_json, now_utc()});
+      {migration, key_text, batch, range.has_lo() ? Value(keys::encode_key(range.lo)) : Value(),
+       range.has_hi() ? Value(keys::encode_key(range.hi)) : Value(), error, row_json, now_utc()});
 }
 
 std::vector<RejectRecord> CheckpointStore::rejects(const std::string& migration) {
@@ -146,10 +146,10 @@ std::vector<RejectRecord> CheckpointStore::rejects(const std::string& migration)
             " ORDER BY batch_no, key_text",
             {migration}, [&](Values& r) {
               RejectRecord x;
-              x.key = decode_key(r[0].as_text());
+              x.key = keys::decode_key(r[0].as_text());
               x.batch = int_or_zero(r[1]);
-              if (!r[2].is_null()) x.range.lo = decode_key(r[2].as_text());
-              if (!r[3].is_null()) x.range.hi = decode_key(r[3].as_text());
+              if (!r[2].is_null()) x.range.lo = keys::decode_key(r[2].as_text());
+              if (!r[3].is_null()) x.range.hi = keys::decode_key(r[3].as_text());
               x.error = text_or_empty(r[4]);
               x.row_json = text_or_empty(r[5]);
               x.at = text_or_empty(r[6]);
@@ -159,7 +159,7 @@ std::vector<RejectRecord> CheckpointStore::rejects(const std::string& migration)
   // In key order within each batch: key_text sorts integers as text ("10" < "9").
   std::stable_sort(out.begin(), out.end(), [](const RejectRecord& a, const RejectRecord& b) {
     if (a.batch != b.batch) return a.batch < b.batch;
-    return key_less(a.key, b.key);
+    return keys::key_less(a.key, b.key);
   });
   return out;
 }
@@ -170,12 +170,12 @@ std::int64_t CheckpointStore::reject_count(const std::string& migration) {
 }
 
 void CheckpointStore::remove_reject(const std::string& migration, const Values& key) {
-  db_.execute("DELETE FROM rowshift_rejects WHERE migration = ? AND key_text = ?", {migration, encode_key(key)});
+  db_.execute("DELETE FROM rowshift_rejects WHERE migration = ? AND key_text = ?", {migration, keys::encode_key(key)});
 }
 
 void CheckpointStore::update_reject(const std::string& migration, const Values& key, const std::string& error) {
   db_.execute("UPDATE rowshift_rejects SET error = ?, at = ? WHERE migration = ? AND key_text = ?",
-              {error, now_utc(), migration, encode_key(key)});
+              {error, now_utc(), migration, keys::encode_key(key)});
 }
 
 std::vector<EventRecord> CheckpointStore::events(const std::string& migration, int limit) {
@@ -214,8 +214,8 @@ void CheckpointStore::record_start(const MigrationRecord& rec, const std::vector
   for (const auto& b : batches) {
     db_.execute(
         "INSERT INTO rowshift_batches (migration, batch_no, lo_key, hi_key, status) VALUES (?, ?, ?, ?, 'pending')",
-        {rec.name, b.number, b.range.has_lo() ? Value(encode_key(b.range.lo)) : Value(),
-         b.range.has_hi() ? Value(encode_key(b.range.hi)) : Value()});
+        {rec.name, b.number, b.range.has_lo() ? Value(keys::encode_key(b.range.lo)) : Value(),
+         b.range.has_hi() ? Value(keys::encode_key(b.range.hi)) : Value()});
   }
 }
 
@@ -238,8 +238,8 @@ std::vector<BatchRecord> CheckpointStore::batches(const std::string& name, Batch
       {name, to_string(status)}, [&](Values& r) {
         BatchRecord b;
         b.number = r[0].as_int();
-        if (!r[1].is_null()) b.range.lo = decode_key(r[1].as_text());
-        if (!r[2].is_null()) b.range.hi = decode_key(r[2].as_text());
+        if (!r[1].is_null()) b.range.lo = keys::decode_key(r[1].as_text());
+        if (!r[2].is_null()) b.range.hi = keys::decode_key(r[2].as_text());
         b.status = batch_status(r[3].as_text());
         b.attempts = static_cast<int>(r[4].as_int());
         b.rows = int_or_zero(r[5]);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "checkpoint/key_codec.hpp"
 #include "db/interrupt.hpp"
 #include "db/placeholders.hpp"
 #include "db/planner_sql.hpp"
@@ -10,17 +9,6 @@
 #include "rowshift/error.hpp"
 
 namespace rowshift::plan {
-
-Values KeyRange::params() const {
-  Values p = lo;
-  p.insert(p.end(), hi.begin(), hi.end());
-  return p;
-}
-
-std::string KeyRange::describe() const {
-  return std::string(has_lo() ? "(" + checkpoint::describe_key(lo) : "(start") + ".." +
-         (has_hi() ? checkpoint::describe_key(hi) + "]" : "end)");
-}
 
 namespace {
 

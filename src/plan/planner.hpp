@@ -6,19 +6,11 @@
 #include <vector>
 
 #include "db/database.hpp"
+#include "keys/key_range.hpp"
 
 namespace rowshift::plan {
 
-// Keys in (lo, hi]; an empty lo means "from the start", an empty hi "to the end", so
-// rows inserted after planning with larger keys still fall in the last batch.
-struct KeyRange {
-  Values lo, hi;
-  bool has_lo() const { return !lo.empty(); }
-  bool has_hi() const { return !hi.empty(); }
-  // lo values then hi values, matching db::range_predicate().
-  Values params() const;
-  std::string describe() const;  // "(1000..2000]" for people
-};
+using keys::KeyRange;
 
 struct Batch {
   std::int64_t number = 0;  // 1-based

@@ -2,7 +2,7 @@
 // source and the checkpoint store, and write nothing (plan does not even create the store).
 #include <chrono>
 
-#include "checkpoint/key_codec.hpp"
+#include "keys/key_codec.hpp"
 #include "db/interrupt.hpp"
 #include "db/sql.hpp"
 #include "plan/planner.hpp"
@@ -54,8 +54,8 @@ std::vector<PlanEntry> Runner::plan(const std::string& only) {
         e.batches = static_cast<std::int64_t>(p.batches.size());
         e.rows = p.rows;
         if (p.rows) {
-          e.key_min = checkpoint::describe_key(p.min_key);
-          e.key_max = checkpoint::describe_key(p.max_key);
+          e.key_min = keys::describe_key(p.min_key);
+          e.key_max = keys::describe_key(p.max_key);
         }
       } else {
         e.description += " (table not there yet)";
@@ -122,7 +122,7 @@ std::vector<RejectedRow> Runner::rejects(const std::string& name) {
   std::vector<RejectedRow> out;
   if (!I.store_exists()) return out;
   for (const auto& r : I.store().rejects(name)) {
-    out.push_back({checkpoint::describe_key(r.key), r.batch, r.error, r.row_json, r.at});
+    out.push_back({keys::describe_key(r.key), r.batch, r.error, r.row_json, r.at});
   }
   if (out.empty() && !I.store().migration(name)) I.find(name);  // unknown name: say so
   return out;

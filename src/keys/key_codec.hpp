@@ -11,7 +11,7 @@
 
 #include "rowshift/value.hpp"
 
-namespace rowshift::checkpoint {
+namespace rowshift::keys {
 
 std::string encode_key(const Values& key);
 // Throws rowshift::Error (config: a corrupted checkpoint row) on malformed text.
@@ -23,4 +23,4 @@ std::string describe_key(const Values& key);
 // each by its bytes (SQLite's order of storage classes). Used to list rejects in key order.
 bool key_less(const Values& a, const Values& b);
 
-}  // namespace rowshift::checkpoint
+}  // namespace rowshift::keys

@@ -1,4 +1,4 @@
-#include "checkpoint/key_codec.hpp"
+#include "keys/key_codec.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -7,7 +7,7 @@
 
 #include "rowshift/error.hpp"
 
-namespace rowshift::checkpoint {
+namespace rowshift::keys {
 namespace {
 
 const char* kHex = "0123456789abcdef";
@@ -239,4 +239,4 @@ bool key_less(const Values& a, const Values& b) {
   return a.size() < b.size();
 }
 
-}  // namespace rowshift::checkpoint
+}  // namespace rowshift::keys
