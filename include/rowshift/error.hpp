@@ -73,4 +73,9 @@ enum class ExitCode : int {
   interrupted = 75,     // stopped by SIGINT/SIGTERM or --max-outage; run again to resume
 };
 
+// The one mapping from an error that ended a command to the process's exit code (the CLI
+// uses it; a program of its own can too). transient and permanent errors that reach the
+// top were not handled by any retry or batch: internal_error.
+ExitCode exit_code_for(ErrorKind kind);
+
 }  // namespace rowshift

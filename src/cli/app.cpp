@@ -222,13 +222,7 @@ int cli_main(int argc, char** argv) {
     cli::print_run(stdout, report);
     return static_cast<int>(report.exit_code());
   } catch (const Error& e) {
-    switch (e.kind()) {
-      case ErrorKind::config: return fail(ExitCode::config, e.what());
-      case ErrorKind::cancelled: return fail(ExitCode::interrupted, e.what());
-      case ErrorKind::conflict: return fail(ExitCode::store_changed, e.what());
-      case ErrorKind::partly_applied: return fail(ExitCode::partly_applied, e.what());
-      default: return fail(ExitCode::internal_error, e.what());
-    }
+    return fail(exit_code_for(e.kind()), e.what());
   } catch (const std::exception& e) {
     return fail(ExitCode::internal_error, e.what());
   }

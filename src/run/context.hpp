@@ -17,6 +17,7 @@
 #include "exec/channel.hpp"
 #include "exec/circuit_breaker.hpp"
 #include "rowshift/runner.hpp"
+#include "run/endpoints.hpp"
 
 namespace rowshift {
 
@@ -42,10 +43,12 @@ class MissingObject : public Error {
   std::vector<std::string> columns_;
 };
 
-struct Runner::Impl {
+// Runner::Impl is its endpoints (run/endpoints.hpp: URLs, connections, breakers, events)
+// plus the run's state below; its work is spread by concern over runner.cpp (run, retry,
+// reset), schema_step.cpp, preflight.cpp, batch_coordinator.cpp, verifier.cpp and
+// runner_views.cpp (plan, status, rejects).
+struct Runner::Impl : Endpoints {
   RunOptions opt;
-  db::DbUrl target_url, store_url;
-  bool store_is_target = true;
   std::vector<MigrationDef> migrations;  // merged, in name order
   std::vector<std::string> skipped_files;  // entries of the migrations folder not loaded, "NAME (why)"
   std::stop_source stop;
@@ -54,46 +57,19 @@ struct Runner::Impl {
   std::mutex lock_timeout_mu;
   std::string lock_timeout_reason;
   const std::string owner = checkpoint::new_owner();  // claims of this runner
-  std::unique_ptr<db::Database> target;  // the coordinator's connection
-  std::unique_ptr<db::Database> store_conn;  // only when the store is elsewhere
   RunJournalMode* journal = nullptr;  // while run() or retry() writes (run/target_journal.hpp)
   // Workers of the current migration that hold all their connections: the number of
   // batches in flight falls back to it when a server runs out of connection slots.
   std::atomic<int> connected_workers{0};
 
-  // One circuit breaker per database endpoint (URL identity), shared by all workers.
-  // Created by the coordinator before workers start; workers only look them up.
-  std::map<std::string, std::unique_ptr<exec::CircuitBreaker>> breakers;
-  // Breaker transitions, pushed by workers, drained by the coordinator.
-  exec::Channel<checkpoint::EventRecord> events;
 
   explicit Impl(RunOptions options);
 
-  // The breaker of url's endpoint (created on first use by the coordinator).
-  exec::CircuitBreaker& breaker_for(const db::DbUrl& url);
-  // Reports pending events (on_event) and writes them to the event log when it can.
-  void flush_events(const std::string& migration);
-  std::vector<checkpoint::EventRecord> unsaved_events;  // coordinator only
-  // "target open 12s (probe in 18s)"; empty while all breakers are closed.
-  std::string breaker_summary() const;
-  bool outage_exceeded() const;
-
-  db::Database& store_db() { return store_is_target ? *target : *store_conn; }
-  checkpoint::CheckpointStore store() { return checkpoint::CheckpointStore(store_db()); }
-  bool store_exists() { return store().exists(); }
-
-  // url with --lock-timeout as its busy timeout (SQLite URLs that set none).
-  db::DbUrl with_lock_timeout(db::DbUrl url) const;
-  // The source database's URL for a migration (the target's when it names none).
-  db::DbUrl source_url(const MigrationDef& def) const;
-  bool source_is_target(const MigrationDef& def) const;
   // How many workers run def's batches: opt.workers, or 1 where more cannot help.
   int workers_for(const MigrationDef& def);
   // wanted, or fewer: as many workers as the PostgreSQL servers they connect to have
   // slots for, leaving headroom (db/connection_slots.hpp); says so through on_event.
   int cap_to_connection_slots(const MigrationDef& def, int wanted);
-  // A new connection to the migration's source; the coordinator's target when shared.
-  std::unique_ptr<db::Database> open_source(const MigrationDef& def) const;
 
   const MigrationDef& find(const std::string& name) const;
   std::vector<const MigrationDef*> select(const std::string& only) const;

@@ -28,7 +28,7 @@ ExitCode RunReport::exit_code() const {
   return rejected ? ExitCode::rows_rejected : ExitCode::success;
 }
 
-Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
+Runner::Impl::Impl(RunOptions options) : Endpoints(options), opt(std::move(options)) {
   if (opt.workers <= 0) throw Error(ErrorKind::config, "--workers must be at least 1");
   if (opt.workers > 256) throw Error(ErrorKind::config, "--workers must be at most 256");
   if (opt.batch_size && *opt.batch_size <= 0)
@@ -47,40 +47,12 @@ Runner::Impl::Impl(RunOptions options) : opt(std::move(options)) {
   }
   migrations = migrate::merge_migrations(std::move(all));
 
-  target_url = with_lock_timeout(db::parse_url(opt.db_url));
-  store_url = opt.store_url.empty() ? target_url : with_lock_timeout(db::parse_url(opt.store_url));
-  store_is_target = store_url.identity() == target_url.identity();
+  target_url = with_lock_timeout(db::parse_url(opt.db_url));  // a bad URL fails first
   for (const auto& m : migrations) {
     if (!m.source_db.empty()) db::parse_url_reference(m.source_db);  // a bad URL fails before any work
   }
-  target = db::open_database(target_url);
-  if (!store_is_target) store_conn = db::open_database(store_url);
+  connect(opt.db_url, opt.store_url);
   if (store_exists()) store().check_version();
-}
-
-db::DbUrl Runner::Impl::with_lock_timeout(db::DbUrl url) const {
-  // A SQLite connection's busy timeout is its lock wait: --lock-timeout, unless the URL
-  // sets its own (?timeout=MS).
-  if (url.scheme == db::Scheme::sqlite && !url.params.count("timeout")) {
-    url.params["timeout"] = std::to_string(std::max<long long>(1, opt.lock_timeout.count()));
-  }
-  return url;
-}
-
-db::DbUrl Runner::Impl::source_url(const MigrationDef& def) const {
-  return def.source_db.empty() ? target_url : with_lock_timeout(db::parse_url_reference(def.source_db));
-}
-
-bool Runner::Impl::source_is_target(const MigrationDef& def) const {
-  return def.source_db.empty() || source_url(def).identity() == target_url.identity();
-}
-
-std::unique_ptr<db::Database> Runner::Impl::open_source(const MigrationDef& def) const {
-  db::DbUrl url = source_url(def);
-  // rowshift only reads a source: a SQLite source file is opened read-only, so that no
-  // statement, pragma or lock can change it (the target's file is the target's business).
-  if (url.scheme == db::Scheme::sqlite && !url.is_memory() && !source_is_target(def)) url.params["mode"] = "ro";
-  return db::open_database(url);
 }
 
 const MigrationDef& Runner::Impl::find(const std::string& name) const {

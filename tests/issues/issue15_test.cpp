@@ -124,3 +124,14 @@ TEST(Issue15, ErrorsCarryTheDatabasesCodes) {
     EXPECT_EQ(e.sqlstate(), "42601") << e.what();
   }
 }
+
+// The CLI had its own switch from error kinds to exit codes; there is now one mapping,
+// public, that the CLI and a program of its own share.
+TEST(Issue15, OneMappingFromErrorKindToExitCode) {
+  EXPECT_EQ(exit_code_for(ErrorKind::config), ExitCode::config);
+  EXPECT_EQ(exit_code_for(ErrorKind::cancelled), ExitCode::interrupted);
+  EXPECT_EQ(exit_code_for(ErrorKind::conflict), ExitCode::store_changed);
+  EXPECT_EQ(exit_code_for(ErrorKind::partly_applied), ExitCode::partly_applied);
+  EXPECT_EQ(exit_code_for(ErrorKind::transient), ExitCode::internal_error);
+  EXPECT_EQ(exit_code_for(ErrorKind::permanent), ExitCode::internal_error);
+}
