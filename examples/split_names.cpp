@@ -1,8 +1,11 @@
 // A migration program: C++ migrations registered here run next to the SQL files of
-// --migrations, through the same CLI verbs:
-//   rowshift_example --db sqlite:app.db --migrations examples/migrations run
+// --migrations (if any), through the same CLI verbs:
+//   split_names --db sqlite:app.db plan
+//   split_names --db sqlite:app.db --migrations migrations run
 //
-// 0004_split_names fills `people` from `customers`, splitting "First Last" names.
+// 0004_split_names fills `people` from `customers`, splitting "First Last" names; a
+// customer without a name (NULL) gives no person. examples/CMakeLists.txt builds it
+// against an installed rowshift (find_package) or one added with add_subdirectory.
 #include <rowshift/rowshift.hpp>
 
 namespace {

@@ -6,8 +6,11 @@
 //       rowshift::Migration::transform("0004_split_name")
 //           .from("users").key("id")
 //           .to("people", {"id", "first_name", "last_name"})
+//           .version("1")  // bump when the callback changes: it is part of the checksum
 //           .map([](const rowshift::Row& in, rowshift::Emitter& out) {
-//             auto full = in["name"].as_text();
+//             auto name = in.get<std::optional<std::string>>("name");
+//             if (!name) return;  // a NULL name: no person
+//             const std::string& full = *name;
 //             auto sp = full.find(' ');
 //             out.emit({in["id"], full.substr(0, sp),
 //                       sp == std::string::npos ? rowshift::Value{} : rowshift::Value{full.substr(sp + 1)}});
@@ -19,6 +22,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -69,6 +73,10 @@ struct MigrationDef {
   TransformFn transform;
   std::string version;                 // transform: bump to mark a changed callback
   std::optional<int> batch_size;       // overrides --batch-size for this migration
+  // Builder setters called that do not apply to this kind (".map() on a copy"), found
+  // when the migration is built and refused, naming it, when it is loaded (exit 3), not
+  // thrown from a static initialiser.
+  std::vector<std::string> misused_setters;
 
   // A stable hash of everything that defines what the migration does. A changed
   // checksum after the migration started makes `run` refuse it until `reset`.
@@ -77,7 +85,9 @@ struct MigrationDef {
   const std::vector<std::string>& effective_target_key() const;
 };
 
-// Fluent builder producing a MigrationDef. Each setter returns *this.
+// Fluent builder producing a MigrationDef. Each setter returns *this. A setter that does
+// not apply to the migration's kind is recorded (MigrationDef::misused_setters) and the
+// migration is refused when a Runner loads it.
 class Migration {
  public:
   static Migration schema(std::string name, std::string sql);
@@ -106,6 +116,7 @@ class Migration {
 
  private:
   Migration(std::string name, MigrationKind kind);
+  void applies(const char* setter, std::initializer_list<MigrationKind> kinds);
   MigrationDef def_;
 };
 

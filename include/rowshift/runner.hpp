@@ -44,6 +44,22 @@ struct Progress {
   bool finished = false;
 };
 
+// One thing that happened during a run, for logs (`--log-format json`) and tools. The
+// set of `event` names: "breaker open", "breaker half-open", "breaker closed" (an
+// endpoint's circuit breaker), "lease lost" (the target refused a taken-over claim's
+// writes), "batch retried" (a batch needed more than one attempt), "batch failed",
+// "migration done", "migration failed", "migration interrupted", "retrying" (coordinator
+// work after a transient error), "workers capped" (connection slots), "sequence advanced".
+struct RunEvent {
+  std::string at;          // UTC, microseconds: 2026-12-02T05:14:07.123456Z
+  std::string event;
+  std::string migration;   // empty when not about one migration
+  std::string endpoint;    // "target postgresql://app:***@db/shop", or empty
+  std::int64_t batch = 0;  // 0 when not about one batch
+  int attempts = 0;        // batch events: the retries it took
+  std::string detail;
+};
+
 struct RunOptions {
   std::string db_url;          // target database; the migrations apply to it
   std::string store_url;       // checkpoint store; empty = the target database
@@ -87,6 +103,11 @@ struct RunOptions {
   // Events for people (breaker opened/closed, outage), on the calling thread. They are
   // also written to the store's event log (rowshift_events) when it can be reached.
   std::function<void(const std::string& event)> on_event;
+  // Prometheus text exposition of the run (run/metrics.hpp), written atomically every
+  // few seconds and at the end; empty: none.
+  std::string metrics_file;
+  // The same events and more (every RunEvent above), as records; on the calling thread.
+  std::function<void(const RunEvent& event)> on_run_event;
 };
 
 struct MigrationReport {
@@ -209,6 +230,10 @@ class Runner {
   std::vector<RejectedRow> rejects(const std::string& name);
   // Forgets all progress of `name` (its checkpoint rows); the target data stays.
   void reset(const std::string& name);
+  // Records `name`, a migration that has not run, as done without running it: for a
+  // step applied by hand (Flyway's baseline, golang-migrate's force). Refused (config)
+  // for a migration that is done already or has a stored plan (reset it first).
+  void mark_done(const std::string& name);
   // Stops a run gracefully: no new batch is claimed, running ones finish. Thread-safe.
   void request_stop();
   // The entries of the migrations folder that are not migrations, "NAME (why)": a file

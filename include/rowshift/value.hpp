@@ -76,22 +76,37 @@ class Value {
 
 using Values = std::vector<Value>;
 
-// One row of a query: values plus the column names shared by the whole result.
+// One row of a query: values plus the column names shared by the whole result. In a
+// transform callback the row also knows which of its columns are the migration's key, so
+// that a failing read names the row.
 class Row {
  public:
-  Row(std::shared_ptr<const std::vector<std::string>> names, Values values)
-      : names_(std::move(names)), values_(std::move(values)) {}
+  Row(std::shared_ptr<const std::vector<std::string>> names, Values values,
+      std::shared_ptr<const std::vector<std::size_t>> key_columns = nullptr)
+      : names_(std::move(names)), values_(std::move(values)), key_(std::move(key_columns)) {}
 
-  // Throws rowshift::Error (permanent) naming the column when it does not exist.
+  // By name; throws rowshift::Error (permanent) naming the column when it does not exist.
   const Value& operator[](std::string_view column) const;
+  // By position (0-based); throws std::out_of_range past the end.
   const Value& at(std::size_t i) const { return values_.at(i); }
   std::size_t size() const { return values_.size(); }
   const std::vector<std::string>& columns() const { return *names_; }
   const Values& values() const { return values_; }
 
+  // Typed reads that name the column and the row when they fail:
+  //   column "name" of the row with key (3): value is NULL, not text
+  // T is std::int64_t, double, std::string or Blob (NULL is an error), or std::optional
+  // of one of them (NULL is nullopt). Integers read as double; nothing else converts.
+  template <typename T>
+  T get(std::string_view column) const;
+
+  // "the row with key (3)", or "the row (1, 'a', ...)" when the key is not known.
+  std::string describe() const;
+
  private:
   std::shared_ptr<const std::vector<std::string>> names_;
   Values values_;
+  std::shared_ptr<const std::vector<std::size_t>> key_;
 };
 
 }  // namespace rowshift

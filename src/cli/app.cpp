@@ -10,15 +10,34 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "checkpoint/store.hpp"
 #include "cli/number_flags.hpp"
 #include "cli/signals.hpp"
 #include "cli/views.hpp"
 #include "cli/progress.hpp"
+#include "cli/scaffold.hpp"
+#include "cli/settings.hpp"
 #include "rowshift/cli.hpp"
 #include "rowshift/runner.hpp"
 
 namespace rowshift {
 namespace {
+
+// After every command's --help: the URL forms and the exit codes (docs/cli.md has it all).
+constexpr const char* kHelpFooter =
+    "\nURLs:\n"
+    "  sqlite:PATH[?mode=ro|rw|rwc&timeout=MS&journal_mode=wal&attach=NAME:PATH]   sqlite::memory:\n"
+    "  postgresql://user[:password]@host[:port]/dbname[?param=value]   (postgres:// too)\n"
+    "  \"host=/tmp port=5432 dbname=app user=me\"   (libpq key=value; PG* variables and ~/.pgpass apply)\n"
+    "Settings: flags > environment (ROWSHIFT_DB, ROWSHIFT_STORE, ROWSHIFT_MIGRATIONS, ROWSHIFT_QUIET)\n"
+    "  > ./rowshift.toml or --config FILE > defaults; `rowshift config` shows them.\n"
+    "Exit codes: 0 success, 1 internal error, 2 usage, 3 config (nothing written), 4 batches failed,\n"
+    "  5 verify mismatch, 6 rows rejected, 7 store changed, 8 partly applied, 75 interrupted (resumable).\n"
+    "Examples:\n"
+    "  rowshift --db sqlite:app.db plan\n"
+    "  rowshift run --db sqlite:app.db --workers 4\n"
+    "  ROWSHIFT_DB=postgresql://app@db/shop rowshift status --json\n"
+    "Full reference: docs/cli.md, man rowshift.\n";
 
 struct Flags {
   std::string db, store, migrations = "migrations";
@@ -39,6 +58,9 @@ struct Flags {
   bool json = false;
   bool yes = false;
   bool quiet = false;
+  std::string log_format = "text";
+  std::string metrics_file;
+  std::string kind = "schema";
   std::string name;
 };
 
@@ -49,8 +71,14 @@ std::string one_line(std::string s) {
   return s;
 }
 
+bool g_json_log = false;  // --log-format json: stderr carries JSON lines only
+
 int fail(ExitCode code, const std::string& msg) {
-  std::fprintf(stderr, "rowshift: error: %s\n", one_line(msg).c_str());
+  if (g_json_log) {
+    cli::print_log_json(stderr, {{}, "error", {}, {}, 0, 0, one_line(msg)}, static_cast<int>(code));
+  } else {
+    std::fprintf(stderr, "rowshift: error: %s\n", one_line(msg).c_str());
+  }
   return static_cast<int>(code);
 }
 
@@ -72,6 +100,7 @@ RunOptions options_from(const Flags& f) {
   o.max_outage = std::chrono::milliseconds(static_cast<long long>(f.max_outage * 1000));
   o.lock_timeout = std::chrono::milliseconds(static_cast<long long>(f.lock_timeout * 1000));
   o.lease = std::chrono::seconds(f.lease);
+  o.metrics_file = f.metrics_file;
   return o;
 }
 
@@ -110,6 +139,9 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
                   "lease/3 s while it lives, and one silent for longer (paused, frozen, cut off) is taken over "
                   "(default 120)")
       ->check(cli::whole_number(1, 86400));
+  cmd->add_option("--metrics-file", f.metrics_file,
+                  "write Prometheus metrics to this file (atomically, every 2 s and at the end), for node_exporter's "
+                  "textfile collector");
 }
 
 }  // namespace
@@ -130,6 +162,14 @@ int cli_main(int argc, char** argv) {
   Flags f;
   CLI::App app{"rowshift: batched, resumable database data migrations"};
   app.require_subcommand(1);
+  // Global flags may also come after the command (`rowshift status --db URL`).
+  app.fallthrough();
+  app.footer(kHelpFooter);
+  // ./rowshift.toml when it exists, or --config FILE; flags and environment win over it.
+  app.config_formatter(std::make_shared<cli::EnvFirstConfig>());
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error, not ignored
+  auto* config_file = app.set_config("--config", "rowshift.toml",
+                                     "read settings from this TOML file (default ./rowshift.toml when present)");
   app.set_version_flag("--version", std::string("rowshift ") + ROWSHIFT_VERSION, "print rowshift's version and exit");
   app.add_option("--db", f.db, "target database URL (sqlite:FILE, postgresql://...); env ROWSHIFT_DB")
       ->envname("ROWSHIFT_DB");
@@ -138,12 +178,18 @@ int cli_main(int argc, char** argv) {
   auto* mig = app.add_option("--migrations", f.migrations,
                              "folder of *.sql migrations (default ./migrations); env ROWSHIFT_MIGRATIONS")
                   ->envname("ROWSHIFT_MIGRATIONS");
-  app.add_flag("--quiet", f.quiet, "no progress display");
+  app.add_flag("--quiet", f.quiet, "no progress display; env ROWSHIFT_QUIET=1")->envname("ROWSHIFT_QUIET");
+  app.add_option("--log-format", f.log_format,
+                 "text (default), or json: one JSON object per event on stderr, and no progress display")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->envname("ROWSHIFT_LOG_FORMAT");
 
   auto* plan = app.add_subcommand("plan", "show what would run; writes nothing");
   plan->add_option("name", f.name, "only this migration");
+  plan->add_flag("--json", f.json, "machine-readable output (docs/cli.md, JSON output)");
   auto* run = app.add_subcommand("run", "run pending migrations in order; resumes interrupted ones");
   run->add_option("name", f.name, "only this migration");
+  run->add_flag("--json", f.json, "a final summary object on stdout (progress stays on stderr)");
   add_run_flags(run, f);
   auto* status = app.add_subcommand("status", "progress of each migration");
   status->add_option("name", f.name, "only this migration");
@@ -151,8 +197,10 @@ int cli_main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "compare source and target per batch range");
   verify->add_option("name", f.name, "the migration to verify")->required();
   verify->add_option("--workers", f.workers, "parallel readers (default 4)")->check(cli::whole_number(1, 256));
+  verify->add_flag("--json", f.json, "machine-readable output");
   auto* retry = app.add_subcommand("retry", "put failed batches back to pending and run them");
   retry->add_option("name", f.name, "the migration")->required();
+  retry->add_flag("--json", f.json, "a final summary object on stdout");
   add_run_flags(retry, f);
   auto* rejects = app.add_subcommand("rejects", "list the rows a migration put in quarantine");
   rejects->add_option("name", f.name, "the migration")->required();
@@ -160,6 +208,17 @@ int cli_main(int argc, char** argv) {
   auto* reset = app.add_subcommand("reset", "forget a migration's progress (target data stays)");
   reset->add_option("name", f.name, "the migration")->required();
   reset->add_flag("--yes", f.yes, "confirm");
+  auto* mark_done = app.add_subcommand("mark-done", "record a migration applied by hand as done, without running it");
+  mark_done->add_option("name", f.name, "the migration")->required();
+  mark_done->add_flag("--yes", f.yes, "confirm");
+  auto* scaffold = app.add_subcommand("new", "write the next numbered migration file, a commented template");
+  scaffold->add_option("name", f.name, "what it does, in lower case: copy_orders")->required();
+  scaffold->add_option("--kind", f.kind, "schema (default), copy or update")
+      ->check(CLI::IsMember({"schema", "copy", "update"}));
+  auto* version = app.add_subcommand("version", "print rowshift's version and the checkpoint store schema it writes");
+  version->add_flag("--json", f.json, "machine-readable output");
+  auto* config = app.add_subcommand("config", "print the effective settings and where each came from");
+  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->footer(kHelpFooter);
 
   try {
     app.parse(argc, argv);
@@ -172,30 +231,80 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (!app.remaining().empty() && app.get_subcommands().empty()) {
       return fail(ExitCode::usage, "unknown command '" + app.remaining().front() +
-                                       "' (commands: plan, run, status, verify, retry, rejects, reset)");
+                                       "' (commands: plan, run, status, verify, retry, rejects, reset, mark-done, new, config, version)");
     }
     return fail(ExitCode::usage, e.what());
   }
   f.migrations_given = mig->count() > 0;
+  g_json_log = f.log_format == "json";
+  if (version->parsed()) {
+    if (f.json) {
+      std::printf("{\"version\": \"%s\", \"store_schema_version\": %d}\n", ROWSHIFT_VERSION,
+                  checkpoint::kSchemaVersion);
+    } else {
+      std::printf("rowshift %s (checkpoint store schema %d)\n", ROWSHIFT_VERSION, checkpoint::kSchemaVersion);
+    }
+    return 0;
+  }
+  if (scaffold->parsed()) {
+    try {
+      std::string path = cli::new_migration(f.migrations, f.name, f.kind);
+      std::printf("%s\n", path.c_str());
+      return 0;
+    } catch (const Error& e) {
+      return fail(exit_code_for(e.kind()), e.what());
+    }
+  }
+  if (config->parsed()) {
+    std::vector<cli::SettingSource> settings;
+    const std::string file = config_file->count() > 0 ? config_file->as<std::string>() : std::string("rowshift.toml");
+    const bool file_read = !file.empty() && std::filesystem::exists(file);
+    for (const auto& s : cli::kGlobalSettings) {
+      std::string value = s.name == std::string("db")           ? f.db
+                          : s.name == std::string("store")      ? f.store
+                          : s.name == std::string("migrations") ? f.migrations
+                                                                : (f.quiet ? "true" : "false");
+      const char* env = std::getenv(s.env);
+      std::string source = "default";
+      if (cli::given_on_command_line(argc, argv, s.name)) source = "flag --" + std::string(s.name);
+      else if (env && *env) source = std::string("env ") + s.env;
+      else if (file_read && app.get_option(std::string("--") + s.name)->count() > 0) source = "file " + file;
+      settings.push_back({s.name, value, source});
+    }
+    cli::print_config(stdout, settings);
+    return 0;
+  }
   if (f.db.empty()) return fail(ExitCode::usage, "no database: give --db URL or set ROWSHIFT_DB");
   if (reset->parsed() && !f.yes) return fail(ExitCode::usage, "reset forgets all progress of " + f.name + "; add --yes");
+  if (mark_done->parsed() && !f.yes) {
+    return fail(ExitCode::usage, "mark-done records " + f.name + " as done without running it; add --yes");
+  }
 
   cli::SignalGuard signals;
   try {
     RunOptions opt = options_from(f);
     std::unique_ptr<cli::ProgressPrinter> progress;
-    if (!f.quiet) {
+    if (!f.quiet && !g_json_log) {
       progress = std::make_unique<cli::ProgressPrinter>(stderr, isatty(STDERR_FILENO) != 0);
       opt.on_progress = [&](const Progress& p) { progress->update(p); };
     }
     opt.should_stop = [] { return cli::SignalGuard::stop_requested(); };
-    opt.on_event = [&](const std::string& event) {
-      if (progress) std::fputc('\n', stderr);  // keep the event off the progress line
-      std::fprintf(stderr, "rowshift: %s\n", event.c_str());
-    };
+    if (g_json_log) {
+      opt.on_run_event = [](const RunEvent& e) { cli::print_log_json(stderr, e); };
+    } else {
+      opt.on_event = [&](const std::string& event) {
+        if (progress) std::fputc('\n', stderr);  // keep the event off the progress line
+        std::fprintf(stderr, "rowshift: %s\n", event.c_str());
+      };
+    }
     Runner runner(opt);
     if (plan->parsed()) {
-      cli::print_plan(stdout, runner.plan(f.name));
+      auto entries = runner.plan(f.name);
+      if (f.json) {
+        cli::print_plan_json(stdout, entries, runner.skipped_files());
+        return 0;
+      }
+      cli::print_plan(stdout, entries);
       for (const auto& s : runner.skipped_files()) std::printf("skipped %s\n", s.c_str());
       return 0;
     }
@@ -206,11 +315,16 @@ int cli_main(int argc, char** argv) {
     }
     if (verify->parsed()) {
       auto r = runner.verify(f.name);
-      cli::print_verify(stdout, r);
+      f.json ? cli::print_verify_json(stdout, r) : cli::print_verify(stdout, r);
       return static_cast<int>(r.ok() ? ExitCode::success : ExitCode::verify_mismatch);
     }
     if (rejects->parsed()) {
       cli::print_rejects(stdout, f.name, runner.rejects(f.name), f.json);
+      return 0;
+    }
+    if (mark_done->parsed()) {
+      runner.mark_done(f.name);
+      std::printf("%s: recorded as done; it was not run\n", f.name.c_str());
       return 0;
     }
     if (reset->parsed()) {
@@ -219,7 +333,7 @@ int cli_main(int argc, char** argv) {
       return 0;
     }
     RunReport report = retry->parsed() ? runner.retry(f.name) : runner.run(f.name);
-    cli::print_run(stdout, report);
+    f.json ? cli::print_run_json(stdout, report) : cli::print_run(stdout, report);
     return static_cast<int>(report.exit_code());
   } catch (const Error& e) {
     return fail(exit_code_for(e.kind()), e.what());

@@ -5,6 +5,8 @@
 #include "core/hash.hpp"
 #include "rowshift/error.hpp"
 
+#include <initializer_list>
+
 namespace rowshift {
 namespace {
 
@@ -76,28 +78,95 @@ Migration Migration::copy(std::string name) { return Migration(std::move(name), 
 Migration Migration::update(std::string name) { return Migration(std::move(name), MigrationKind::update); }
 Migration Migration::transform(std::string name) { return Migration(std::move(name), MigrationKind::transform); }
 
-Migration& Migration::from(std::string t) { def_.source_table = table_name(t); return *this; }
-Migration& Migration::table(std::string t) { def_.source_table = table_name(t); return *this; }
-Migration& Migration::source_db(std::string url) { def_.source_db = std::move(url); return *this; }
-Migration& Migration::key(std::string c) { def_.key.push_back(std::move(c)); return *this; }
-Migration& Migration::keys(std::vector<std::string> c) { def_.key = std::move(c); return *this; }
-Migration& Migration::where(std::string p) { def_.where = std::move(p); return *this; }
-Migration& Migration::to(std::string t) { def_.target_table = table_name(t); return *this; }
+// Records a setter that does not apply to this kind (see misused_setters).
+void Migration::applies(const char* setter, std::initializer_list<MigrationKind> kinds) {
+  for (auto k : kinds) {
+    if (k == def_.kind) return;
+  }
+  std::string for_kinds;
+  for (auto k : kinds) for_kinds += std::string(for_kinds.empty() ? "" : " or ") + to_string(k);
+  def_.misused_setters.push_back(std::string(".") + setter + "() does not apply to a " + to_string(def_.kind) +
+                                 " migration (it is for " + for_kinds + ")");
+}
+
+using K = MigrationKind;
+
+Migration& Migration::from(std::string t) {
+  applies("from", {K::copy, K::transform});
+  def_.source_table = table_name(t);
+  return *this;
+}
+Migration& Migration::table(std::string t) {
+  applies("table", {K::update});
+  def_.source_table = table_name(t);
+  return *this;
+}
+Migration& Migration::source_db(std::string url) {
+  applies("source_db", {K::copy, K::transform});
+  def_.source_db = std::move(url);
+  return *this;
+}
+Migration& Migration::key(std::string c) {
+  applies("key", {K::copy, K::update, K::transform});
+  def_.key.push_back(std::move(c));
+  return *this;
+}
+Migration& Migration::keys(std::vector<std::string> c) {
+  applies("keys", {K::copy, K::update, K::transform});
+  def_.key = std::move(c);
+  return *this;
+}
+Migration& Migration::where(std::string p) {
+  applies("where", {K::copy, K::update, K::transform});
+  def_.where = std::move(p);
+  return *this;
+}
+Migration& Migration::to(std::string t) {
+  applies("to", {K::copy});
+  def_.target_table = table_name(t);
+  return *this;
+}
 Migration& Migration::to(std::string t, std::vector<std::string> cols) {
+  applies("to", {K::transform});
   def_.target_table = table_name(t);
   def_.target_columns = std::move(cols);
   return *this;
 }
 Migration& Migration::column(std::string target, std::string expr) {
+  applies("column", {K::copy});
   def_.columns.emplace_back(std::move(target), std::move(expr));
   return *this;
 }
-Migration& Migration::target_key(std::vector<std::string> c) { def_.target_key = std::move(c); return *this; }
-Migration& Migration::read_columns(std::vector<std::string> c) { def_.source_columns = std::move(c); return *this; }
-Migration& Migration::sql(std::string s) { def_.sql = std::move(s); return *this; }
-Migration& Migration::map(TransformFn fn) { def_.transform = std::move(fn); return *this; }
-Migration& Migration::version(std::string v) { def_.version = std::move(v); return *this; }
-Migration& Migration::batch_size(int rows) { def_.batch_size = rows; return *this; }
+Migration& Migration::target_key(std::vector<std::string> c) {
+  applies("target_key", {K::copy, K::transform});
+  def_.target_key = std::move(c);
+  return *this;
+}
+Migration& Migration::read_columns(std::vector<std::string> c) {
+  applies("read_columns", {K::transform});
+  def_.source_columns = std::move(c);
+  return *this;
+}
+Migration& Migration::sql(std::string s) {
+  applies("sql", {K::update});
+  def_.sql = std::move(s);
+  return *this;
+}
+Migration& Migration::map(TransformFn fn) {
+  applies("map", {K::transform});
+  def_.transform = std::move(fn);
+  return *this;
+}
+Migration& Migration::version(std::string v) {
+  applies("version", {K::transform});
+  def_.version = std::move(v);
+  return *this;
+}
+Migration& Migration::batch_size(int rows) {
+  applies("batch_size", {K::copy, K::update, K::transform});
+  def_.batch_size = rows;
+  return *this;
+}
 
 namespace {
 std::vector<MigrationDef>& registry() {

@@ -96,7 +96,59 @@ const Value& Row::operator[](std::string_view column) const {
   for (std::size_t i = 0; i < names_->size(); ++i) {
     if ((*names_)[i] == column) return values_[i];
   }
-  throw Error(ErrorKind::permanent, "no column '" + std::string(column) + "' in the source row");
+  throw Error(ErrorKind::permanent, "no column '" + std::string(column) + "' in " + describe() + " (columns: " +
+                                        [this] {
+                                          std::string list;
+                                          for (const auto& n : *names_) list += (list.empty() ? "" : ", ") + n;
+                                          return list;
+                                        }() + ")");
 }
+
+std::string Row::describe() const {
+  std::string out;
+  if (key_ && !key_->empty()) {
+    for (std::size_t i : *key_) out += (out.empty() ? "" : ", ") + values_.at(i).debug_string();
+    return "the row with key (" + out + ")";
+  }
+  for (std::size_t i = 0; i < values_.size() && i < 3; ++i) out += (i ? ", " : "") + values_[i].debug_string();
+  return "the row (" + out + (values_.size() > 3 ? ", ...)" : ")");
+}
+
+namespace {
+
+template <typename T>
+T read_as(const Value& v) {
+  if constexpr (std::is_same_v<T, std::int64_t>) return v.as_int();
+  else if constexpr (std::is_same_v<T, double>) return v.as_double();
+  else if constexpr (std::is_same_v<T, std::string>) return v.as_text();
+  else return v.as_blob();
+}
+
+}  // namespace
+
+template <typename T>
+T Row::get(std::string_view column) const {
+  const Value& v = (*this)[column];
+  try {
+    if constexpr (std::is_same_v<T, std::optional<std::int64_t>> || std::is_same_v<T, std::optional<double>> ||
+                  std::is_same_v<T, std::optional<std::string>> || std::is_same_v<T, std::optional<Blob>>) {
+      if (v.is_null()) return std::nullopt;
+      return read_as<typename T::value_type>(v);
+    } else {
+      return read_as<T>(v);
+    }
+  } catch (const Error& e) {
+    throw Error(e.kind(), "column \"" + std::string(column) + "\" of " + describe() + ": " + e.what());
+  }
+}
+
+template std::int64_t Row::get<std::int64_t>(std::string_view) const;
+template double Row::get<double>(std::string_view) const;
+template std::string Row::get<std::string>(std::string_view) const;
+template Blob Row::get<Blob>(std::string_view) const;
+template std::optional<std::int64_t> Row::get<std::optional<std::int64_t>>(std::string_view) const;
+template std::optional<double> Row::get<std::optional<double>>(std::string_view) const;
+template std::optional<std::string> Row::get<std::optional<std::string>>(std::string_view) const;
+template std::optional<Blob> Row::get<std::optional<Blob>>(std::string_view) const;
 
 }  // namespace rowshift

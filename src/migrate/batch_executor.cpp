@@ -45,11 +45,30 @@ void transform_rows(const MigrationDef& def, const plan::KeyRange& r, db::Databa
     input.push_back(std::move(row));
     return true;
   }, &names);
+  // Where the key's columns are in each row, so that a failing read can name the row.
+  auto key_columns = std::make_shared<std::vector<std::size_t>>();
+  for (const auto& k : def.key) {
+    auto at = std::find(names.begin(), names.end(), k);
+    if (at == names.end()) {
+      key_columns->clear();  // the read leaves a key column out: rows are named by their values
+      break;
+    }
+    key_columns->push_back(static_cast<std::size_t>(at - names.begin()));
+  }
   auto shared_names = std::make_shared<const std::vector<std::string>>(std::move(names));
+  std::shared_ptr<const std::vector<std::size_t>> shared_key = std::move(key_columns);
   Emitter emitter;
   for (auto& values : input) {
-    Row row(shared_names, std::move(values));
-    def.transform(row, emitter);
+    Row row(shared_names, std::move(values), shared_key);
+    try {
+      def.transform(row, emitter);
+    } catch (const Error& e) {
+      // A plain Value read (`in["name"].as_text()`) knows neither its column nor its row;
+      // the row at least is known here. Row::get names both already.
+      const std::string what = e.what();
+      if (what.find(" of the row ") != std::string::npos || what.find(" in the row ") != std::string::npos) throw;
+      throw Error(e.kind(), "transform of " + row.describe() + ": " + what, e.limit());
+    }
     for (auto& produced : emitter.rows()) {
       if (produced.size() != def.target_columns.size()) {
         throw Error(ErrorKind::permanent, "transform emitted " + std::to_string(produced.size()) +

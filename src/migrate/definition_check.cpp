@@ -45,6 +45,7 @@ void check_definition(const MigrationDef& d) {
     throw Error(ErrorKind::config, "migration " + d.name + ": " + why);
   };
   if (d.name.empty()) throw Error(ErrorKind::config, "a migration has no name");
+  if (!d.misused_setters.empty()) bad(d.misused_setters.front());
   if (d.batch_size && (*d.batch_size <= 0 || *d.batch_size > kMaxBatchSize)) {
     bad("batch size must be from 1 to " + std::to_string(kMaxBatchSize) + ", got " + std::to_string(*d.batch_size));
   }

@@ -78,8 +78,9 @@ int Runner::Impl::cap_to_connection_slots(const MigrationDef& def, int wanted) {
       why = conn->url().redacted() + " has " + slots->describe();
     }
   }
-  if (cap < wanted && opt.on_event) {
-    opt.on_event(def.name + ": " + std::to_string(cap) + " workers instead of " + std::to_string(wanted) + ": " + why);
+  if (cap < wanted) {
+    const std::string line = std::to_string(cap) + " workers instead of " + std::to_string(wanted) + ": " + why;
+    emit({{}, "workers capped", def.name, {}, 0, 0, line}, def.name + ": " + line);
   }
   return cap;
 }
@@ -107,6 +108,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
     }
   };
   report.batches_total = before.total;
+  metrics.planned(def.name, rec.total_batches, rec.planned_rows);
 
   Progress progress;
   progress.migration = def.name;
@@ -173,6 +175,12 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
         if (in_flight == 0 && (stop_scheduling || queue.empty())) break;
         if (auto r = results.pop_for(std::chrono::milliseconds(throttled ? 5 : 50))) {
           --in_flight;
+          if (r->retries > 0 && r->state == BatchOutcome::done) {
+            emit({{}, "batch retried", def.name, {}, r->number, r->retries, "done after " + std::to_string(r->retries + 1) + " attempts"});
+          }
+          if (r->state == BatchOutcome::failed) emit({{}, "batch failed", def.name, {}, r->number, r->retries, r->error});
+          if (r->state == BatchOutcome::done) metrics.batch_done(def.name, r->rows, r->seconds, r->retries);
+          if (r->state == BatchOutcome::failed) metrics.batch_failed(def.name, r->seconds, r->retries);
           switch (r->state) {
             case BatchOutcome::done:
               ++report.batches_done;
@@ -216,11 +224,10 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
               queue.give_back(r->number);
               const int now_connected = std::max(1, connected_workers.load());
               if (!r->error.empty() && now_connected < slot_limit) {
-                if (opt.on_event) {
-                  opt.on_event(def.name + ": going on with " + std::to_string(now_connected) +
-                               (now_connected == 1 ? " worker" : " workers") +
-                               ": the server refused another connection (" + r->error + ")");
-                }
+                const std::string line = "going on with " + std::to_string(now_connected) +
+                                         (now_connected == 1 ? " worker" : " workers") +
+                                         ": the server refused another connection (" + r->error + ")";
+                emit({{}, "workers capped", def.name, {}, r->number, 0, line}, def.name + ": " + line);
               }
               // Connections come back when a parked worker reconnects later.
               slot_limit = std::max(now_connected, r->error.empty() ? slot_limit : now_connected);
@@ -242,10 +249,12 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
         progress.seconds = std::chrono::duration<double>(now - t0).count();
         progress.breaker = breaker_summary();
         if (opt.on_progress) opt.on_progress(progress);
+        write_metrics(false);
       }
     }
     pool.join();
   }
+  write_metrics(true);
   report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   progress.seconds = report.seconds;
   progress.breaker = breaker_summary();
@@ -283,7 +292,7 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
       db::Transaction tx(*target);
       target->lock_setup();
       for (const auto& line : target->advance_sequences(def.target_table, migrate::target_columns(def))) {
-        if (opt.on_event) opt.on_event(def.name + ": " + line);
+        emit({{}, "sequence advanced", def.name, {}, 0, 0, line}, def.name + ": " + line);
       }
       tx.commit();
     }
@@ -301,6 +310,19 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   progress.finished = true;
   if (opt.on_progress) opt.on_progress(progress);
   return report;
+}
+
+void Runner::Impl::write_metrics(bool force) {
+  if (opt.metrics_file.empty()) return;
+  const auto now = Clock::now();
+  if (!force && now - metrics_written < std::chrono::seconds(2)) return;
+  metrics_written = now;
+  for (const auto& [id, b] : breakers) metrics.breaker(b->endpoint(), b->state() != exec::CircuitBreaker::State::closed);
+  std::string why = metrics.write(opt.metrics_file);
+  if (!why.empty() && !metrics_failure_told) {
+    metrics_failure_told = true;
+    emit({{}, "metrics not written", {}, {}, 0, 0, why}, "metrics not written: " + why);
+  }
 }
 
 }  // namespace rowshift

@@ -18,6 +18,7 @@
 #include "exec/circuit_breaker.hpp"
 #include "rowshift/runner.hpp"
 #include "run/endpoints.hpp"
+#include "run/metrics.hpp"
 
 namespace rowshift {
 
@@ -64,6 +65,14 @@ struct Runner::Impl : Endpoints {
 
 
   explicit Impl(RunOptions options);
+
+  // --metrics-file: the run's metrics, and when they were last written.
+  RunMetrics metrics;
+  std::chrono::steady_clock::time_point metrics_written{};
+  // Writes the metrics file when one is asked for and `force` or a few seconds passed;
+  // a failure is told once (on_event) and the run goes on.
+  void write_metrics(bool force);
+  bool metrics_failure_told = false;
 
   // How many workers run def's batches: opt.workers, or 1 where more cannot help.
   int workers_for(const MigrationDef& def);

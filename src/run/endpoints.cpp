@@ -4,7 +4,8 @@
 
 namespace rowshift {
 
-Endpoints::Endpoints(const RunOptions& opt) : lock_timeout_(opt.lock_timeout), on_event_(opt.on_event) {
+Endpoints::Endpoints(const RunOptions& opt)
+    : lock_timeout_(opt.lock_timeout), on_event_(opt.on_event), on_run_event_(opt.on_run_event) {
   breaker_options_.failure_threshold = opt.breaker_threshold;
   breaker_options_.cooldown = opt.breaker_cooldown;
   breaker_options_.max_outage = opt.max_outage;
@@ -58,7 +59,13 @@ exec::CircuitBreaker& Endpoints::breaker_for(const db::DbUrl& url) {
 
 void Endpoints::flush_events(const std::string& migration) {
   while (auto e = events.pop_for(std::chrono::milliseconds(0))) {
-    if (on_event_) on_event_(e->event + " (" + e->endpoint + "): " + e->detail);
+    RunEvent ev;
+    ev.at = e->at;
+    ev.event = e->event;
+    ev.migration = migration;
+    ev.endpoint = e->endpoint;
+    ev.detail = e->detail;
+    emit(ev, e->event + " (" + e->endpoint + "): " + e->detail);
     unsaved_events.push_back(std::move(*e));
   }
   if (unsaved_events.empty()) return;
@@ -84,6 +91,12 @@ bool Endpoints::outage_exceeded() const {
     if (b->outage_exceeded()) return true;
   }
   return false;
+}
+
+void Endpoints::emit(RunEvent event, const std::string& text) const {
+  if (event.at.empty()) event.at = checkpoint::now_utc_us();
+  if (on_event_ && !text.empty()) on_event_(text);
+  if (on_run_event_) on_run_event_(event);
 }
 
 }  // namespace rowshift

@@ -49,8 +49,12 @@ struct Endpoints {
 
   // The breaker of url's endpoint (created on first use by the coordinator).
   exec::CircuitBreaker& breaker_for(const db::DbUrl& url);
-  // Reports pending events (on_event) and writes them to the event log when it can.
+  // Reports pending events (on_event, on_run_event) and writes them to the event log
+  // when it can.
   void flush_events(const std::string& migration);
+  // Tells the caller of one event: `text` to on_event (when not empty), the record to
+  // on_run_event. Coordinator thread only.
+  void emit(RunEvent event, const std::string& text = {}) const;
   // "target open 12s (probe in 18s)"; empty while all breakers are closed.
   std::string breaker_summary() const;
   bool outage_exceeded() const;
@@ -63,6 +67,7 @@ struct Endpoints {
   std::chrono::milliseconds lock_timeout_;
   exec::CircuitBreaker::Options breaker_options_;
   std::function<void(const std::string& event)> on_event_;
+  std::function<void(const RunEvent& event)> on_run_event_;
 };
 
 }  // namespace rowshift

@@ -1,6 +1,7 @@
 // Runner: the public entry point; run, retry, reset and verify (the read-only views,
 // plan, status and rejects, are in runner_views.cpp).
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "checkpoint/fence.hpp"
@@ -187,6 +188,13 @@ RunReport Runner::run(const std::string& only) {
       }
     }();
     report.migrations.push_back(r);
+    if (was_pending || r.kind != MigrationKind::schema) {
+      char detail[160];
+      std::snprintf(detail, sizeof detail, "%lld/%lld batches done, %lld failed, %lld rows in %.3fs",
+                    static_cast<long long>(r.batches_done), static_cast<long long>(r.batches_total),
+                    static_cast<long long>(r.batches_failed), static_cast<long long>(r.rows), r.seconds);
+      I.emit({{}, "migration " + r.state, def->name, {}, 0, 0, detail});
+    }
     if (r.state == "done" && was_pending) applied.push_back(def->name);
     if (r.state == "interrupted") {
       report.interrupted = true;
@@ -202,6 +210,8 @@ RunReport Runner::run(const std::string& only) {
     }
     if (r.state != "done") break;  // later migrations may depend on this one's data
   }
+  I.metrics.finished();
+  I.write_metrics(true);
   return report;
 }
 
@@ -228,7 +238,7 @@ bool Runner::Impl::wait_before_retry(const std::string& what, const Error& e, in
     throw Error(ErrorKind::config, what + ": " + e.what());
   }
   if (!e.transient() || std::chrono::steady_clock::now() >= deadline) throw;
-  if (opt.on_event) opt.on_event("retrying " + what + " after: " + e.what());
+  emit({{}, "retrying", {}, {}, 0, attempt, what + " after: " + e.what()}, "retrying " + what + " after: " + e.what());
   if (opt.should_stop && opt.should_stop()) stop.request_stop();
   static thread_local std::mt19937_64 rng(std::random_device{}());
   exec::RetryPolicy backoff(1000000, opt.backoff_base, opt.backoff_cap);
@@ -316,6 +326,8 @@ RunReport Runner::retry(const std::string& name) {
   }
   report.interrupted = r.state == "interrupted";
   report.migrations.push_back(std::move(r));
+  I.metrics.finished();
+  I.write_metrics(true);
   return report;
 }
 
@@ -339,6 +351,32 @@ void Runner::reset(const std::string& name) {
   bool had = I.store().reset(name);
   tx.commit();
   if (!had) throw Error(ErrorKind::config, "migration " + name + " has no progress to reset");
+}
+
+void Runner::mark_done(const std::string& name) {
+  auto& I = *impl_;
+  const MigrationDef& def = I.find(name);
+  I.store().ensure_schema();
+  db::Transaction tx(I.store_db());
+  I.store_db().lock_setup();  // against a runner that is applying it right now
+  if (auto rec = I.store().migration(name)) {
+    if (rec->status == checkpoint::MigrationStatus::done) {
+      throw Error(ErrorKind::config, "migration " + name + " is done already");
+    }
+    throw Error(ErrorKind::config, "migration " + name + " has a stored plan (" + std::to_string(rec->total_batches) +
+                                       " batches, " + checkpoint::to_string(rec->status) +
+                                       "): let it finish, or `reset` it first");
+  }
+  checkpoint::MigrationRecord rec;
+  rec.name = def.name;
+  rec.kind = to_string(def.kind);
+  rec.checksum = def.checksum();
+  rec.status = checkpoint::MigrationStatus::done;
+  I.store().record_start(rec, {});
+  I.store().set_status(def.name, checkpoint::MigrationStatus::done);  // stamps finished_at
+  I.store().add_event(def.name, "store " + I.store_url.redacted(), "marked done",
+                      "recorded as done by hand (mark-done); it was not run");
+  tx.commit();
 }
 
 std::int64_t Runner::Impl::replay_rejects(const MigrationDef& def, MigrationReport& report) {
