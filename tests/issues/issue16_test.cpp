@@ -234,19 +234,33 @@ TEST(Issue16, TransformFailureNamesTheRow) {
       << status[0].errors[0].error;
 }
 
+namespace {
+
+// A SQLite file with src(id, v) holding `rows` rows (v from `value_sql`, an expression of
+// n) and dst made by `dst_ddl`, and a migrations folder whose 0001_copy copies src to dst.
+struct CopySetup {
+  TempDir dir;
+  std::string db = "sqlite:" + dir.file("c.db");
+  std::string mig = dir.file("mig");
+  CopySetup(int rows, const std::string& value_sql, const std::string& dst_ddl) {
+    open_db(dir.sqlite_url("c.db"))->execute_script(
+        "CREATE TABLE src (id INTEGER PRIMARY KEY, v TEXT);"
+        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < " + std::to_string(rows) +
+        ") INSERT INTO src SELECT n, " + value_sql + " FROM s;" + dst_ddl);
+    std::filesystem::create_directory(mig);
+    std::ofstream(mig + "/0001_copy.sql") << "-- rowshift:kind copy\n-- rowshift:from src\n-- rowshift:key id\n"
+                                             "-- rowshift:to dst\nid\nv\n";
+  }
+};
+
+}  // namespace
+
 // --json was only on status and rejects. Every command that reports has it now, and
 // stdout parses (progress and events go to stderr).
 TEST(Issue16, JsonOfEveryReportingCommandParses) {
-  TempDir dir;
-  const std::string db = "sqlite:" + dir.file("j.db");
-  open_db(dir.sqlite_url("j.db"))->execute_script(
-      "CREATE TABLE src (id INTEGER PRIMARY KEY, v TEXT);"
-      "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2500) INSERT INTO src SELECT n, 'v' || n FROM s;"
-      "CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
-  const std::string mig = dir.file("mig");
-  std::filesystem::create_directory(mig);
-  std::ofstream(mig + "/0001_copy.sql") << "-- rowshift:kind copy\n-- rowshift:from src\n-- rowshift:key id\n"
-                                           "-- rowshift:to dst\nid\nv\n";
+  CopySetup c(2500, "'v' || n", "CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
+  const std::string& db = c.db;
+  const std::string& mig = c.mig;
   std::ofstream(mig + "/notes.txt") << "not a migration\n";
   auto json_of = [&](const std::vector<std::string>& args) {
     std::vector<std::string> all = {"--db", db, "--migrations", mig};
@@ -279,17 +293,11 @@ TEST(Issue16, JsonOfEveryReportingCommandParses) {
 
 // --log-format json: every line on stderr is one JSON object with a stable set of fields.
 TEST(Issue16, JsonLogLinesOnStderr) {
-  TempDir dir;
-  const std::string db = "sqlite:" + dir.file("l.db");
-  open_db(dir.sqlite_url("l.db"))->execute_script(
-      "CREATE TABLE src (id INTEGER PRIMARY KEY, v TEXT);"
-      "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2500)"
-      " INSERT INTO src SELECT n, CASE n WHEN 1500 THEN 'bad' ELSE 'ok' END FROM s;"
-      "CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> 'bad'))");
-  const std::string mig = dir.file("mig");
-  std::filesystem::create_directory(mig);
-  std::ofstream(mig + "/0001_copy.sql") << "-- rowshift:kind copy\n-- rowshift:from src\n-- rowshift:key id\n"
-                                           "-- rowshift:to dst\nid\nv\n";
+  CopySetup c(2500, "CASE n WHEN 1500 THEN 'bad' ELSE 'ok' END",
+              "CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> 'bad'))");
+  TempDir& dir = c.dir;
+  const std::string& db = c.db;
+  const std::string& mig = c.mig;
   auto r = rowshift_with({}, {"--db", db, "--migrations", mig, "--log-format", "json", "run", "--max-attempts", "1"});
   EXPECT_EQ(r.exit_code, 4) << r.err;
   std::vector<nlohmann::json> lines;
@@ -342,16 +350,10 @@ double metric(const std::string& text, const std::string& series) {
 // Nothing exported metrics. --metrics-file writes the Prometheus text format atomically
 // during the run and at its end; its counters agree with the checkpoint store.
 TEST(Issue16, MetricsFileDuringAndAfterARun) {
-  TempDir dir;
-  const std::string db = "sqlite:" + dir.file("m.db");
-  open_db(dir.sqlite_url("m.db"))->execute_script(
-      "CREATE TABLE src (id INTEGER PRIMARY KEY, v TEXT);"
-      "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 20000) INSERT INTO src SELECT n, 'v' || n FROM s;"
-      "CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
-  const std::string mig = dir.file("mig");
-  std::filesystem::create_directory(mig);
-  std::ofstream(mig + "/0001_copy.sql") << "-- rowshift:kind copy\n-- rowshift:from src\n-- rowshift:key id\n"
-                                           "-- rowshift:to dst\nid\nv\n";
+  CopySetup c(20000, "'v' || n", "CREATE TABLE dst (id INTEGER PRIMARY KEY, v TEXT)");
+  TempDir& dir = c.dir;
+  const std::string& db = c.db;
+  const std::string& mig = c.mig;
   const std::string metrics = dir.file("rowshift.prom");
   // --max-rate 4000: 20 batches in about 5 s, so that the file is read while the run goes on.
   pid_t pid = start_process({ROWSHIFT_BIN, "--db", db, "--migrations", mig, "--quiet", "run", "--max-rate", "4000",
