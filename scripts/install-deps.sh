@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config libsqlite3-dev sqlite3 libsoci-dev libboost-dev libpqxx-dev libpq-dev
-          libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev)
+          libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev prometheus-cpp-dev)
 if [[ "${1:-}" == "--tests" ]]; then
   packages+=(postgresql postgresql-contrib clang libclang-rt-14-dev)
 fi

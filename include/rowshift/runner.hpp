@@ -106,6 +106,11 @@ struct RunOptions {
   // Prometheus text exposition of the run (run/metrics.hpp), written atomically every
   // few seconds and at the end; empty: none.
   std::string metrics_file;
+  // The same metrics served at http://metrics_bind:metrics_port/metrics while the Runner
+  // lives; -1: none, 0: any free port (told through on_event / on_run_event
+  // "metrics served"). Only 127.0.0.1 by default: the metrics name databases.
+  int metrics_port = -1;
+  std::string metrics_bind = "127.0.0.1";
   // The same events and more (every RunEvent above), as records; on the calling thread.
   std::function<void(const RunEvent& event)> on_run_event;
 };

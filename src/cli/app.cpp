@@ -60,6 +60,8 @@ struct Flags {
   bool quiet = false;
   std::string log_format = "text";
   std::string metrics_file;
+  int metrics_port = -1;
+  std::string metrics_bind = "127.0.0.1";
   std::string kind = "schema";
   std::string name;
 };
@@ -101,6 +103,8 @@ RunOptions options_from(const Flags& f) {
   o.lock_timeout = std::chrono::milliseconds(static_cast<long long>(f.lock_timeout * 1000));
   o.lease = std::chrono::seconds(f.lease);
   o.metrics_file = f.metrics_file;
+  o.metrics_port = f.metrics_port;
+  o.metrics_bind = f.metrics_bind;
   return o;
 }
 
@@ -142,6 +146,11 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--metrics-file", f.metrics_file,
                   "write Prometheus metrics to this file (atomically, every 2 s and at the end), for node_exporter's "
                   "textfile collector");
+  cmd->add_option("--metrics-port", f.metrics_port,
+                  "serve the same metrics at http://127.0.0.1:PORT/metrics while the run goes on (0: any free port)")
+      ->check(cli::whole_number(0, 65535));
+  cmd->add_option("--metrics-bind", f.metrics_bind,
+                  "address --metrics-port listens on (default 127.0.0.1; 0.0.0.0 exposes database names to the network)");
 }
 
 }  // namespace

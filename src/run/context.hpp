@@ -19,6 +19,7 @@
 #include "rowshift/runner.hpp"
 #include "run/endpoints.hpp"
 #include "run/metrics.hpp"
+#include "run/metrics_http.hpp"
 
 namespace rowshift {
 
@@ -68,6 +69,7 @@ struct Runner::Impl : Endpoints {
 
   // --metrics-file: the run's metrics, and when they were last written.
   RunMetrics metrics;
+  std::unique_ptr<MetricsServer> metrics_server;  // --metrics-port
   std::chrono::steady_clock::time_point metrics_written{};
   // Writes the metrics file when one is asked for and `force` or a few seconds passed;
   // a failure is told once (on_event) and the run goes on.

@@ -4,6 +4,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
 
 namespace rowshift {
 namespace {
@@ -12,29 +17,10 @@ double now_epoch_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// A label value in the exposition format: backslash, double quote and newline escaped.
-std::string label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-std::string number(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
 }  // namespace
 
 void RunMetrics::planned(const std::string& migration, std::int64_t batches, std::int64_t rows) {
+  std::lock_guard<std::mutex> lock(mu_);
   auto& m = migrations_[migration];
   m.planned = batches;
   m.estimated = rows;
@@ -54,6 +40,7 @@ void RunMetrics::observe(PerMigration& m, double seconds, int retries) {
 }
 
 void RunMetrics::batch_done(const std::string& migration, std::int64_t rows, double seconds, int retries) {
+  std::lock_guard<std::mutex> lock(mu_);
   auto& m = migrations_[migration];
   ++m.done;
   m.rows += rows;
@@ -62,66 +49,88 @@ void RunMetrics::batch_done(const std::string& migration, std::int64_t rows, dou
 }
 
 void RunMetrics::batch_failed(const std::string& migration, double seconds, int retries) {
+  std::lock_guard<std::mutex> lock(mu_);
   auto& m = migrations_[migration];
   ++m.failed;
   observe(m, seconds, retries);
 }
 
-void RunMetrics::breaker(const std::string& endpoint, bool open) { breakers_[endpoint] = open; }
+void RunMetrics::breaker(const std::string& endpoint, bool open) {
+  std::lock_guard<std::mutex> lock(mu_);
+  breakers_[endpoint] = open;
+}
 
-std::string RunMetrics::text() const {
-  std::string out;
-  auto family = [&](const char* name, const char* type, const char* help) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+void RunMetrics::finished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  up_ = false;
+}
+
+std::vector<prometheus::MetricFamily> RunMetrics::families() const {
+  using prometheus::ClientMetric;
+  using prometheus::MetricFamily;
+  using prometheus::MetricType;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<MetricFamily> out;
+  auto family = [&](const char* name, MetricType type, const char* help) -> MetricFamily& {
+    out.push_back({name, help, type, {}});
+    return out.back();
   };
-  family("rowshift_up", "gauge", "1 while a rowshift run is going on, 0 once it ended");
-  out += "rowshift_up " + std::string(up_ ? "1" : "0") + "\n";
-  family("rowshift_batches_total", "counter", "batches this process finished, by outcome");
-  for (const auto& [name, m] : migrations_) {
-    out += "rowshift_batches_total{migration=\"" + label(name) + "\",status=\"done\"} " + std::to_string(m.done) + "\n";
-    out += "rowshift_batches_total{migration=\"" + label(name) + "\",status=\"failed\"} " + std::to_string(m.failed) +
-           "\n";
-  }
-  family("rowshift_rows_written_total", "counter", "rows this process wrote");
-  for (const auto& [name, m] : migrations_) {
-    out += "rowshift_rows_written_total{migration=\"" + label(name) + "\"} " + std::to_string(m.rows) + "\n";
-  }
-  family("rowshift_retries_total", "counter", "batch attempts after the first");
-  for (const auto& [name, m] : migrations_) {
-    out += "rowshift_retries_total{migration=\"" + label(name) + "\"} " + std::to_string(m.retries) + "\n";
-  }
-  family("rowshift_batch_duration_seconds", "histogram", "wall time of one batch, its retries included");
-  for (const auto& [name, m] : migrations_) {
-    const std::string l = "migration=\"" + label(name) + "\"";
-    std::int64_t cumulative = 0;
-    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-      cumulative += m.buckets[i];
-      out += "rowshift_batch_duration_seconds_bucket{" + l + ",le=\"" + number(kBuckets[i]) + "\"} " +
-             std::to_string(cumulative) + "\n";
+  auto sample = [](std::vector<ClientMetric::Label> labels, double value, MetricType type) {
+    ClientMetric c;
+    c.label = std::move(labels);
+    if (type == MetricType::Counter) c.counter.value = value;
+    else c.gauge.value = value;
+    return c;
+  };
+  auto per_migration = [&](const char* name, MetricType type, const char* help, auto value) {
+    auto& f = family(name, type, help);
+    for (const auto& entry : migrations_) {
+      f.metric.push_back(sample({{"migration", entry.first}}, static_cast<double>(value(entry.second)), type));
     }
-    out += "rowshift_batch_duration_seconds_bucket{" + l + ",le=\"+Inf\"} " + std::to_string(m.count) + "\n";
-    out += "rowshift_batch_duration_seconds_sum{" + l + "} " + number(m.sum) + "\n";
-    out += "rowshift_batch_duration_seconds_count{" + l + "} " + std::to_string(m.count) + "\n";
+  };
+  family("rowshift_up", MetricType::Gauge, "1 while a rowshift run is going on, 0 once it ended")
+      .metric.push_back(sample({}, up_ ? 1 : 0, MetricType::Gauge));
+  auto& batches = family("rowshift_batches_total", MetricType::Counter, "batches this process finished, by outcome");
+  for (const auto& entry : migrations_) {
+    batches.metric.push_back(sample({{"migration", entry.first}, {"status", "done"}},
+                                    static_cast<double>(entry.second.done), MetricType::Counter));
+    batches.metric.push_back(sample({{"migration", entry.first}, {"status", "failed"}},
+                                    static_cast<double>(entry.second.failed), MetricType::Counter));
   }
-  family("rowshift_rows_estimated", "gauge", "rows the migration's plan holds");
-  for (const auto& [name, m] : migrations_) {
-    out += "rowshift_rows_estimated{migration=\"" + label(name) + "\"} " + std::to_string(m.estimated) + "\n";
+  per_migration("rowshift_rows_written_total", MetricType::Counter, "rows this process wrote",
+                [](const PerMigration& m) { return m.rows; });
+  per_migration("rowshift_retries_total", MetricType::Counter, "batch attempts after the first",
+                [](const PerMigration& m) { return m.retries; });
+  auto& durations = family("rowshift_batch_duration_seconds", MetricType::Histogram,
+                           "wall time of one batch, its retries included");
+  for (const auto& entry : migrations_) {
+    ClientMetric c;
+    c.label = {{"migration", entry.first}};
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += static_cast<std::uint64_t>(entry.second.buckets[i]);
+      c.histogram.bucket.push_back({cumulative, kBuckets[i]});
+    }
+    c.histogram.bucket.push_back({static_cast<std::uint64_t>(entry.second.count), std::numeric_limits<double>::infinity()});
+    c.histogram.sample_count = static_cast<std::uint64_t>(entry.second.count);
+    c.histogram.sample_sum = entry.second.sum;
+    durations.metric.push_back(std::move(c));
   }
-  family("rowshift_batches_planned", "gauge", "batches in the migration's plan");
-  for (const auto& [name, m] : migrations_) {
-    out += "rowshift_batches_planned{migration=\"" + label(name) + "\"} " + std::to_string(m.planned) + "\n";
-  }
-  family("rowshift_last_progress_timestamp_seconds", "gauge", "when the migration last finished a batch");
-  for (const auto& [name, m] : migrations_) {
-    out += "rowshift_last_progress_timestamp_seconds{migration=\"" + label(name) + "\"} " + number(m.last_progress) +
-           "\n";
-  }
-  family("rowshift_breaker_open", "gauge", "1 while the endpoint's circuit breaker is open or half-open");
+  per_migration("rowshift_rows_estimated", MetricType::Gauge, "rows the migration's plan holds",
+                [](const PerMigration& m) { return m.estimated; });
+  per_migration("rowshift_batches_planned", MetricType::Gauge, "batches in the migration's plan",
+                [](const PerMigration& m) { return m.planned; });
+  per_migration("rowshift_last_progress_timestamp_seconds", MetricType::Gauge,
+                "when the migration last finished a batch", [](const PerMigration& m) { return m.last_progress; });
+  auto& breakers = family("rowshift_breaker_open", MetricType::Gauge,
+                          "1 while the endpoint's circuit breaker is open or half-open");
   for (const auto& [endpoint, open] : breakers_) {
-    out += "rowshift_breaker_open{endpoint=\"" + label(endpoint) + "\"} " + (open ? "1" : "0") + "\n";
+    breakers.metric.push_back(sample({{"endpoint", endpoint}}, open ? 1 : 0, MetricType::Gauge));
   }
   return out;
 }
+
+std::string RunMetrics::text() const { return prometheus::TextSerializer().Serialize(families()); }
 
 std::string RunMetrics::write(const std::string& path) const {
   const std::string tmp = path + ".tmp";

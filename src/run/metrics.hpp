@@ -1,8 +1,10 @@
-// A run's Prometheus metrics, kept by the coordinator as batch outcomes come in and
-// written in the text exposition format (`--metrics-file PATH`, for node_exporter's
-// textfile collector): atomically, to PATH.tmp and renamed, every few seconds and at the
-// end, so that a scrape never reads half a file. Names follow GitLab's batched
-// background migrations:
+// A run's Prometheus metrics, kept by the coordinator as batch outcomes come in, in
+// prometheus-cpp's model (families()), and exposed two ways: written in the text format
+// (`--metrics-file PATH`, for node_exporter's textfile collector) atomically, to PATH.tmp
+// and renamed, every few seconds and at the end, so that a reader never sees half a
+// file; and served over HTTP (`--metrics-port N`, run/metrics_http.hpp). Thread-safe:
+// the HTTP server reads from its own threads. Names follow GitLab's batched background
+// migrations:
 //
 //   rowshift_batches_total{migration,status="done|failed"}    counter (this process)
 //   rowshift_rows_written_total{migration}                    counter
@@ -18,7 +20,13 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
+#include <vector>
+
+namespace prometheus {
+struct MetricFamily;
+}
 
 namespace rowshift {
 
@@ -31,9 +39,10 @@ class RunMetrics {
   void batch_done(const std::string& migration, std::int64_t rows, double seconds, int retries);
   void batch_failed(const std::string& migration, double seconds, int retries);
   void breaker(const std::string& endpoint, bool open);
-  void finished() { up_ = false; }
+  void finished();
 
-  // The exposition text, as of now.
+  // The metrics as of now, and the same in the text exposition format.
+  std::vector<prometheus::MetricFamily> families() const;
   std::string text() const;
   // Writes text() to path atomically. Returns "" or why it could not (the run goes on:
   // metrics never stop a migration).
@@ -48,6 +57,7 @@ class RunMetrics {
     double last_progress = 0;  // epoch seconds
   };
   void observe(PerMigration& m, double seconds, int retries);
+  mutable std::mutex mu_;  // guards everything below
   std::map<std::string, PerMigration> migrations_;
   std::map<std::string, bool> breakers_;
   bool up_ = true;

@@ -54,6 +54,11 @@ Runner::Impl::Impl(RunOptions options) : Endpoints(options), opt(std::move(optio
   }
   connect(opt.db_url, opt.store_url);
   if (store_exists()) store().check_version();
+  if (opt.metrics_port >= 0) {
+    metrics_server = std::make_unique<MetricsServer>(metrics, opt.metrics_bind, opt.metrics_port);
+    const std::string where = "http://" + opt.metrics_bind + ":" + std::to_string(metrics_server->port()) + "/metrics";
+    emit({{}, "metrics served", {}, {}, 0, 0, where}, "metrics at " + where);
+  }
 }
 
 const MigrationDef& Runner::Impl::find(const std::string& name) const {
