@@ -29,6 +29,7 @@ enum class ErrorLimit {
                       // answers; fewer connections, not a wait for an outage, is the remedy
 };
 
+// The one exception type rowshift throws; its kind says what a caller can do about it.
 class Error : public std::runtime_error {
  public:
   Error(ErrorKind kind, std::string message, ErrorLimit limit = ErrorLimit::none)

@@ -35,6 +35,9 @@ namespace rowshift {
 // The largest batch a migration or --batch-size may ask for (rows per transaction).
 inline constexpr int kMaxBatchSize = 10000000;
 
+// What a migration does: schema (SQL run once), copy (rows by key range into another
+// table, with column expressions), update (a statement per key range), transform (rows
+// through a C++ callback). to_string() gives the lower-case name.
 enum class MigrationKind { schema, copy, update, transform };
 const char* to_string(MigrationKind kind);
 

@@ -27,6 +27,7 @@
 
 namespace rowshift {
 
+// What RunOptions::on_progress receives about the migration whose batches are running.
 struct Progress {
   std::string migration;
   std::int64_t batches_total = 0;
@@ -60,6 +61,7 @@ struct RunEvent {
   std::string detail;
 };
 
+// Everything a Runner is told; the CLI fills it from flags, environment and config file.
 struct RunOptions {
   std::string db_url;          // target database; the migrations apply to it
   std::string store_url;       // checkpoint store; empty = the target database
@@ -115,6 +117,7 @@ struct RunOptions {
   std::function<void(const RunEvent& event)> on_run_event;
 };
 
+// What one run did to one migration (Runner::run, retry).
 struct MigrationReport {
   std::string name;
   MigrationKind kind = MigrationKind::schema;
@@ -127,6 +130,7 @@ struct MigrationReport {
   std::vector<std::string> errors;  // one line per failed batch
 };
 
+// What Runner::run or retry did: one MigrationReport per migration it got to.
 struct RunReport {
   std::vector<MigrationReport> migrations;
   bool interrupted = false;
@@ -134,6 +138,7 @@ struct RunReport {
   ExitCode exit_code() const;
 };
 
+// One migration as Runner::plan shows it.
 struct PlanEntry {
   std::string name;
   MigrationKind kind = MigrationKind::schema;
@@ -144,6 +149,7 @@ struct PlanEntry {
   std::string key_min, key_max;
 };
 
+// A failed batch as Runner::status shows it: its range, attempts and last error.
 struct BatchError {
   std::int64_t batch = 0;
   std::string range;
@@ -151,6 +157,7 @@ struct BatchError {
   std::string error;
 };
 
+// One migration as Runner::status shows it, from the checkpoint store.
 struct MigrationStatus {
   std::string name;
   MigrationKind kind = MigrationKind::schema;
@@ -184,6 +191,7 @@ struct MigrationStatus {
   std::int64_t now = 0;     // when status was read, seconds since 1970 (for ages)
 };
 
+// A row in quarantine (Runner::rejects): its key, batch, error and source row as JSON.
 struct RejectedRow {
   std::string key;       // for people: 42 or ('eu', 7)
   std::int64_t batch = 0;
@@ -192,6 +200,7 @@ struct RejectedRow {
   std::string at;
 };
 
+// One key range where verify found source and target different.
 struct RangeMismatch {
   std::int64_t batch = 0;  // 0: not one batch's range (rows with a NULL key, rows no source row made)
   std::string range;
@@ -200,6 +209,7 @@ struct RangeMismatch {
   std::string detail;            // the first differing row: its key, and the column that differs
 };
 
+// What Runner::verify found; ok() when source and target agree.
 struct VerifyReport {
   std::string name;
   std::int64_t ranges = 0;
@@ -213,6 +223,8 @@ struct VerifyReport {
   bool ok() const { return mismatches.empty() && source_checksum == target_checksum; }
 };
 
+// Runs migrations against one target database; see docs/api.md. One Runner per
+// thread; request_stop() may be called from anywhere.
 class Runner {
  public:
   explicit Runner(RunOptions options);

@@ -17,11 +17,13 @@
 
 namespace rowshift {
 
+// Binary data: a BLOB (SQLite) or bytea (PostgreSQL), byte for byte.
 struct Blob {
   std::vector<unsigned char> bytes;
   friend bool operator==(const Blob&, const Blob&) = default;
 };
 
+// One SQL value; see the top of this file. Compared with ==, type and value alike.
 class Value {
  public:
   using Storage = std::variant<std::monostate, std::int64_t, double, std::string, Blob>;
@@ -55,6 +57,7 @@ class Value {
   const std::string& as_text() const;
   const Blob& as_blob() const;
 
+  // The value itself, for std::visit.
   const Storage& storage() const { return v_; }
   // A short human-readable rendering (text quoted, blobs as x'..'), for messages.
   std::string debug_string() const;
@@ -74,6 +77,7 @@ class Value {
   Storage v_;
 };
 
+// A row's values, or a key's, in column order.
 using Values = std::vector<Value>;
 
 // One row of a query: values plus the column names shared by the whole result. In a
