@@ -42,7 +42,7 @@ BatchTask::BatchTask(const MigrationDef& def, const RunOptions& opt, Runner::Imp
 void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const {
   BatchOutcome out;
   out.number = batch.number;
-  out.seconds = -std::chrono::duration<double>(Clock::now().time_since_epoch()).count();  // finish() adds the end
+  out.started = Clock::now();
   if (stop_.stop_requested() || halted_) return finish(out, BatchOutcome::cancelled);
   if (!ws.connected && Clock::now() < ws.parked_until) return finish(out, BatchOutcome::no_slot);
   std::unique_ptr<checkpoint::CheckpointStore> store;
@@ -225,7 +225,7 @@ std::string BatchTask::context(const checkpoint::BatchRecord& b) const {
 
 void BatchTask::finish(BatchOutcome& out, BatchOutcome::State s) const {
   out.state = s;
-  out.seconds += std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  out.seconds = std::chrono::duration<double>(Clock::now() - out.started).count();
   if (s == BatchOutcome::failed && opt_.fail_fast) halted_ = true;
   results_.push(std::move(out));
 }

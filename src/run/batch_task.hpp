@@ -34,6 +34,7 @@ struct BatchOutcome {
   int retries = 0;
   bool fenced = false;  // lost: the target refused the writes of a claim taken over
   std::string error;
+  std::chrono::steady_clock::time_point started{};  // when its worker took it
   double seconds = 0;   // the batch's wall time on its worker, retries included
 };
 
