@@ -48,6 +48,7 @@ if [[ -z "$bin" ]]; then
 fi
 RS="$bin/rowshift"
 RS_TRANSFORM="$bin/rowshift_bench_transform"
+RS_COPY_FLOOR="$bin/rowshift_bench_copy_floor"
 TM="/usr/bin/time -f maxrss_kb=%M"
 
 mkdir -p "$BENCH_DIR"
@@ -98,12 +99,12 @@ label_check() {  # the computed column, checked row by row after the last run
 # The engines themselves with rowshift's durability: a transaction per BATCH rows that
 # also updates a checkpoint row twice (claim, done), as plain SQL scripts. What a batch
 # costs the engine, whoever sends it: the floor for rowshift's same-database paths.
-write_engine_batches() {
-  awk -v rows="$ROWS" -v b="$BATCH" -v begin="$1" -v tbl="$2" 'BEGIN {
+write_engine_batches() {  # write_engine_batches BEGIN TARGET_TABLE [SOURCE_TABLE]
+  awk -v rows="$ROWS" -v b="$BATCH" -v begin="$1" -v tbl="$2" -v src="${3:-events}" 'BEGIN {
     for (lo = 0; lo < rows; lo += b) {
       n = lo / b;
       printf "%s; UPDATE ck SET status = \x27running\x27 WHERE m = \x27x\x27 AND b = %d; ", begin, n;
-      printf "INSERT INTO %s (id, user_id, kind, amount, note, created_at) SELECT id, user_id, kind, amount, note, created_at FROM events WHERE id > %d AND id <= %d; ", tbl, lo, lo + b;
+      printf "INSERT INTO %s (id, user_id, kind, amount, note, created_at) SELECT id, user_id, kind, amount, note, created_at FROM %s WHERE id > %d AND id <= %d; ", tbl, src, lo, lo + b;
       printf "UPDATE ck SET status = \x27done\x27 WHERE m = \x27x\x27 AND b = %d; COMMIT;\n", n;
     }
   }'
@@ -112,6 +113,10 @@ CK_DDL="CREATE TABLE ck (m TEXT, b INTEGER, status TEXT, PRIMARY KEY (m, b));"
 CK_FILL="INSERT INTO ck SELECT 'x', g, 'pending' FROM"
 sqlite_fresh_engine() {
   sqlite_fresh_work && sq "$WORK_SQLITE" "PRAGMA journal_mode=WAL;" "$CK_DDL" \
+    "WITH RECURSIVE s(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM s WHERE g < $ROWS / $BATCH) $CK_FILL s;" >/dev/null
+}
+sqlite_fresh_dst_engine() {  # dst.sqlite: empty events and the checkpoint table, WAL as rowshift sets it
+  sqlite_fresh_dst && sq "$DST_SQLITE" "PRAGMA journal_mode=WAL;" "$CK_DDL" \
     "WITH RECURSIVE s(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM s WHERE g < $ROWS / $BATCH) $CK_FILL s;" >/dev/null
 }
 pg_fresh_engine() {
@@ -149,18 +154,27 @@ run_rowshift_paths() {
   measure sqlite_engine_batches sqlite_fresh_engine \
     "{ echo 'PRAGMA synchronous=NORMAL;'; cat $BENCH_DIR/sqlite_engine_batches.sql; } | sqlite3 -bail $WORK_SQLITE" \
     "sqlite:$WORK_SQLITE:events_copy"
+  write_engine_batches "BEGIN IMMEDIATE" events src.events >"$BENCH_DIR/sqlite_attached_batches.sql"
+  measure sqlite_attached_batches sqlite_fresh_dst_engine \
+    "{ echo \"PRAGMA synchronous=NORMAL; ATTACH '$SRC_SQLITE' AS src;\"; cat $BENCH_DIR/sqlite_attached_batches.sql; } | sqlite3 -bail $DST_SQLITE" \
+    "sqlite:$DST_SQLITE:events"
   measure rowshift_pg_same rs_fresh_pg_same "$(rs pg_same --db "$SRC_URI" run)" "pg:src:events_copy"
   write_engine_batches "BEGIN" events_copy >"$BENCH_DIR/pg_engine_batches.sql"
   measure pg_engine_batches pg_fresh_engine \
     "psql -X -q -v ON_ERROR_STOP=1 -h $PGHOST_ADDR -p $PGPORT -U $PG_SUPERUSER -d src -f $BENCH_DIR/pg_engine_batches.sql" \
     "pg:src:events_copy"
   measure rowshift_pg_to_pg rs_fresh_dst "$(rs pg_to_pg --db "$DST_URI" run)" "pg:dst:events"
+  # The batched binary COPY floor (bench/copy_floor.cpp): the same 1000-row batches,
+  # each a COPY out of src and a COPY into dst committed on its own, one at a time.
+  local conn="host=$PGHOST_ADDR port=$PGPORT user=$PG_SUPERUSER"
+  measure pg_copy_batches 'pg_fresh_table dst events 1' \
+    "$TM $RS_COPY_FLOOR '$conn dbname=src' '$conn dbname=dst' events id $ROWS $BATCH" "pg:dst:events"
   measure rowshift_sqlite_to_pg rs_fresh_dst "$(rs sqlite_to_pg --db "$DST_URI" run)" "pg:dst:events"
   measure rowshift_pg_backfill rs_fresh_upd "$(rs pg_backfill --db "$SRC_URI" run)" "upd:src:events_upd"
 
-  # Workers on PG -> PG (the default, 4, is rowshift_pg_to_pg above).
+  # Workers on PG -> PG (the default, chosen by rule, is rowshift_pg_to_pg above).
   local w
-  for w in 1 2 8; do
+  for w in 1 2 4 8; do
     measure "rowshift_pg_to_pg_w$w" rs_fresh_dst "$(rs pg_to_pg --db "$DST_URI" run --workers "$w")" "pg:dst:events"
   done
 
@@ -181,16 +195,18 @@ PEERS="sqlite_insert_select sqlite_attach_copy pg_insert_select pg_copy_pipe sql
   pgcopydb_table_data pgloader_w2c1_typed pg_update_batched_do"
 
 # rowshift path : peer : target ratio
-PAIRS="rowshift_sqlite_same:sqlite_insert_select:0.8
-rowshift_sqlite_same:sqlite_engine_batches:-
-rowshift_sqlite_to_sqlite:sqlite_attach_copy:0.8
-rowshift_pg_same:pg_insert_select:0.8
+PAIRS="rowshift_sqlite_same:sqlite_insert_select:-
+rowshift_sqlite_same:sqlite_engine_batches:0.95
+rowshift_sqlite_to_sqlite:sqlite_attach_copy:-
+rowshift_sqlite_to_sqlite:sqlite_attached_batches:0.95
+rowshift_pg_same:pg_insert_select:0.9
 rowshift_pg_same:pg_engine_batches:-
 rowshift_pg_to_pg:pgcopydb_table_data:1.0
-rowshift_pg_to_pg:pg_copy_pipe:0.7
-rowshift_sqlite_to_pg:pgloader_w2c1_typed:2.0
+rowshift_pg_to_pg:pg_copy_pipe:0.8
+rowshift_pg_to_pg:pg_copy_batches:-
+rowshift_sqlite_to_pg:pgloader_w2c1_typed:3.0
 rowshift_sqlite_to_pg:sqlite_csv_to_pg_copy:0.9
-rowshift_pg_backfill:pg_update_batched_do:0.95
+rowshift_pg_backfill:pg_update_batched_do:1.2
 rowshift_transform:sqlite_transform_insert_select:0.5
 rowshift_sqlite_same_w1:rowshift_sqlite_same_onebatch:0.91
 rowshift_sqlite_same:rowshift_sqlite_same_onebatch:0.91
@@ -198,6 +214,7 @@ rowshift_pg_same_w1:rowshift_pg_same_onebatch:0.91
 rowshift_pg_same:rowshift_pg_same_onebatch:0.91
 rowshift_pg_to_pg_w1:-:-
 rowshift_pg_to_pg_w2:-:-
+rowshift_pg_to_pg_w4:-:-
 rowshift_pg_to_pg:-:-
 rowshift_pg_to_pg_w8:-:-"
 
@@ -246,13 +263,13 @@ scale_table() {  # scale_table RESULTS_FILE: rows/s and RSS per size, and 10M vs
       if (!(nm[1] in first)) { first[nm[1]] = rps; order[++n] = nm[1]; }
       printf "| %s | %s | %s | %s | %s | %.2fx |\n", nm[1], rows, rps, rss, ok, rps / first[nm[1]];
     }
-    BEGIN { printf "\n| path (rowshift: 4 workers) | rows | rows/s | peak RSS MiB | verify | rows/s vs smallest |\n|---|---|---|---|---|---|\n" }
+    BEGIN { printf "\n| path (rowshift: default workers) | rows | rows/s | peak RSS MiB | verify | rows/s vs smallest |\n|---|---|---|---|---|---|\n" }
   ' "$1"
 }
 
 {
   versions
-  echo "VERSION rowshift $(git -C "$root" rev-parse --short HEAD) workers=4 batch=1000 mode=$mode"
+  echo "VERSION rowshift $(git -C "$root" rev-parse --short HEAD) workers=default batch=1000 mode=$mode"
   if [[ $mode == scale ]]; then
     for n in $SCALE_ROWS; do
       ROWS=$n

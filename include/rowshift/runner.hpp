@@ -69,8 +69,17 @@ struct RunOptions {
   bool include_registered = true;            // also run migrations registered in C++
   std::vector<MigrationDef> migrations;      // extra migrations (tests, embedding tools)
 
-  int workers = 4;                           // a SQLite target with one-statement batches uses 1
+  // 0: chosen by rule and said (one per core, at least 2, when the PostgreSQL servers are
+  // on this host; else 2 per core, 4 to 16). A SQLite target with one-statement batches uses 1.
+  int workers = 0;
   std::optional<int> batch_size;             // default 1000; a migration may override
+  // When the checkpoint store is the target, a batch's rows and its done mark commit in
+  // one transaction, and by default that commit does not wait for the server's disk
+  // (PostgreSQL synchronous_commit = off): a server crash loses the last batches whole,
+  // with their marks, and the run (or the next) does them again. The run's own end
+  // (the migration marked done, sequences) always commits synchronously. True: every
+  // batch commit waits, as with the store elsewhere (which always does).
+  bool synchronous_batches = false;
   int max_attempts = 3;
   std::chrono::milliseconds backoff_base{100};
   std::chrono::milliseconds backoff_cap{5000};

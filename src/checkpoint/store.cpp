@@ -211,11 +211,23 @@ void CheckpointStore::record_start(const MigrationRecord& rec, const std::vector
       " started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       {rec.name, rec.kind, rec.checksum, to_string(rec.status), rec.batch_size, static_cast<long long>(batches.size()),
        rec.planned_rows, now_utc()});
-  for (const auto& b : batches) {
-    db_.execute(
-        "INSERT INTO rowshift_batches (migration, batch_no, lo_key, hi_key, status) VALUES (?, ?, ?, ?, 'pending')",
-        {rec.name, b.number, b.range.has_lo() ? Value(keys::encode_key(b.range.lo)) : Value(),
-         b.range.has_hi() ? Value(keys::encode_key(b.range.hi)) : Value()});
+  // Many rows per statement: one statement per batch cost a round trip each, 0.3 s of a
+  // 3 s copy of 1M rows into a PostgreSQL store (1000 batches). 200 rows of 4 parameters
+  // stay far below either engine's limit on parameters (SQLite 32766, PostgreSQL 65535).
+  constexpr std::size_t kRowsPerInsert = 200;
+  for (std::size_t at = 0; at < batches.size(); at += kRowsPerInsert) {
+    const std::size_t n = std::min(kRowsPerInsert, batches.size() - at);
+    std::string sql = "INSERT INTO rowshift_batches (migration, batch_no, lo_key, hi_key, status) VALUES ";
+    Values params;
+    params.reserve(n * 4);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& b = batches[at + i];
+      sql += i == 0 ? "(?, ?, ?, ?, 'pending')" : ", (?, ?, ?, ?, 'pending')";
+      params.insert(params.end(), {Value(rec.name), Value(b.number),
+                                   b.range.has_lo() ? Value(keys::encode_key(b.range.lo)) : Value(),
+                                   b.range.has_hi() ? Value(keys::encode_key(b.range.hi)) : Value()});
+    }
+    db_.execute(sql, params);
   }
 }
 

@@ -42,7 +42,7 @@ constexpr const char* kHelpFooter =
 struct Flags {
   std::string db, store, migrations = "migrations";
   bool migrations_given = false;
-  int workers = 4;
+  int workers = 0;  // 0: the default by rule (run/worker_default.hpp)
   int batch_size = 0;
   int max_attempts = 3;
   int backoff_cap_ms = 5000;
@@ -53,6 +53,7 @@ struct Flags {
   double lock_timeout = 30;
   int lease = 120;
   bool fail_fast = false;
+  bool synchronous_batches = false;
   std::string on_bad_row = "fail";
   long long max_rejects = 1000;
   bool json = false;
@@ -95,6 +96,7 @@ RunOptions options_from(const Flags& f) {
   o.backoff_cap = std::chrono::milliseconds(f.backoff_cap_ms);
   o.max_rows_per_second = f.max_rate;
   o.fail_fast = f.fail_fast;
+  o.synchronous_batches = f.synchronous_batches;
   o.quarantine_bad_rows = f.on_bad_row == "quarantine";
   o.max_rejects = f.max_rejects;
   o.breaker_threshold = f.breaker_threshold;
@@ -109,7 +111,7 @@ RunOptions options_from(const Flags& f) {
 }
 
 void add_run_flags(CLI::App* cmd, Flags& f) {
-  cmd->add_option("--workers", f.workers, "parallel workers, one connection each (default 4)")
+  cmd->add_option("--workers", f.workers, "parallel workers, one connection each (default: one per core when the PostgreSQL servers are on this host, else 2 per core, 4 to 16)")
       ->check(cli::whole_number(1, 256));
   cmd->add_option("--batch-size", f.batch_size, "rows per batch when planning (default 1000)")
       ->check(cli::whole_number(1, kMaxBatchSize));
@@ -120,6 +122,9 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--max-rate", f.max_rate, "throttle to about this many rows/s (default: unthrottled)")
       ->check(cli::decimal(0));
   cmd->add_flag("--fail-fast", f.fail_fast, "stop scheduling batches at the first failed one");
+  cmd->add_flag("--synchronous-batches", f.synchronous_batches,
+                "make each batch's commit wait for the server's disk even when the checkpoint store is the target "
+                "(by default it does not: a crash loses whole batches with their marks, and they are run again)");
   cmd->add_option("--on-bad-row", f.on_bad_row,
                   "fail: a row-level error fails its batch (default); quarantine: the bad rows go to rowshift_rejects, "
                   "the rest of the batch commits")
@@ -205,7 +210,7 @@ int cli_main(int argc, char** argv) {
   status->add_flag("--json", f.json, "machine-readable output");
   auto* verify = app.add_subcommand("verify", "compare source and target per batch range");
   verify->add_option("name", f.name, "the migration to verify")->required();
-  verify->add_option("--workers", f.workers, "parallel readers (default 4)")->check(cli::whole_number(1, 256));
+  verify->add_option("--workers", f.workers, "parallel readers (default: as for run)")->check(cli::whole_number(1, 256));
   verify->add_flag("--json", f.json, "machine-readable output");
   auto* retry = app.add_subcommand("retry", "put failed batches back to pending and run them");
   retry->add_option("name", f.name, "the migration")->required();

@@ -78,6 +78,13 @@ class Database {
   // the step may have changed (a pg_dump file empties search_path), so that rowshift's
   // own statements mean what they say.
   virtual void reset_session() {}
+  // Lets this connection's commits return before their write-ahead log is on disk
+  // (PostgreSQL: synchronous_commit = off for the session, kept across reconnects). Only
+  // for a connection each of whose transactions a resume redoes when a server crash
+  // loses it: a batch's rows with its own done mark, in the store that is the target.
+  // Such a crash loses the last commits whole and in order, never half of one; the run
+  // then finds those batches pending again and runs them (run/batch_coordinator.cpp).
+  virtual void relax_commit_durability() {}
   // Whether this connection's statements end when a stop is requested (db/interrupt.hpp;
   // use the Interruptible scope rather than calling this).
   virtual void set_interruptible(bool on) = 0;

@@ -56,6 +56,9 @@ class DatabaseWrapper : public Database {
     around("attach", schema, {}, [&] { r = inner_->attach(other, schema); });
     return r;
   }
+  void relax_commit_durability() override {
+    around("relax_commit_durability", "SET synchronous_commit", {}, [&] { inner_->relax_commit_durability(); });
+  }
   void reset_session() override {
     around("reset_session", "RESET ALL", {}, [&] { inner_->reset_session(); });
   }

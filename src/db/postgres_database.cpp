@@ -182,7 +182,14 @@ class PostgresDatabase final : public Database {
     execute("SELECT 1 FROM pg_catalog.pg_class WHERE false");
   }
 
-  void reset_session() override { execute_script("RESET ALL; SET TimeZone = 'UTC'"); }
+  void reset_session() override {
+    execute_script("RESET ALL; SET TimeZone = 'UTC'");
+    if (relaxed_commits_) execute_script("SET synchronous_commit = off");
+  }
+  void relax_commit_durability() override {
+    relaxed_commits_ = true;
+    if (conn_ && !broken_) execute_script("SET synchronous_commit = off");
+  }
 
   std::vector<std::string> advance_sequences(const std::string& table, const std::vector<std::string>& columns) override {
     return pg_catalog::advance_sequences(*this, table, columns);
@@ -301,6 +308,7 @@ class PostgresDatabase final : public Database {
     try {
       conn_ = std::make_unique<pqxx::connection>(url_.libpq_conninfo());
       conn_->set_variable("TimeZone", "'UTC'");  // timestamptz read back the same everywhere
+      if (relaxed_commits_) conn_->set_variable("synchronous_commit", "off");  // a reconnect keeps it
       {
         pqxx::work w(*conn_);  // the only way to the libpq connection (RawConnection)
         raw_ = RawConnection::of(w);
@@ -626,6 +634,7 @@ class PostgresDatabase final : public Database {
   bool tx_failed_ = false;  // a statement failed: the server has aborted the transaction
   bool tx_lost_ = false;    // the connection dropped inside it: only rollback() remains
   bool broken_ = false;
+  bool relaxed_commits_ = false;  // relax_commit_durability(): applied again on every connect
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> prepared statement name
   std::unordered_map<std::string, std::string> stages_;    // target table -> temp staging table
   PGconn* raw_ = nullptr;  // conn_'s libpq connection, for COPY FROM STDIN and binary COPY TO STDOUT

@@ -16,6 +16,7 @@
 #include "run/batch_task.hpp"
 #include "run/context.hpp"
 #include "run/target_journal.hpp"
+#include "run/worker_default.hpp"
 
 namespace rowshift {
 namespace {
@@ -29,24 +30,42 @@ int Runner::Impl::workers_for(const MigrationDef& def) {
   // file (an update, a copy within the file or from an attached SQLite file), nothing
   // happens outside the write lock, so more workers only take turns, each with its own
   // page cache to re-read: one connection is faster (bench: 1.2x over 4 workers).
-  if (target_url.scheme != db::Scheme::sqlite) return cap_to_connection_slots(def, opt.workers);
-  const bool one_statement = def.kind == MigrationKind::update ||
-                             (def.kind == MigrationKind::copy &&
-                              (source_is_target(def) ||
-                               (source_url(def).scheme == db::Scheme::sqlite && !source_url(def).is_memory())));
-  if (one_statement) return 1;
-  // Otherwise one worker writes while the others read and transform the next batches;
-  // past one per core, readers only take CPU from the writer that everyone waits on
-  // (bench, C++ transform on 2 cores: 4 workers 1.97-2.27 s, 2 workers 1.73-1.97 s).
-  return cap_to_connection_slots(def, std::min(opt.workers, exec::WorkerPool::cores()));
+  const bool sqlite_target = target_url.scheme == db::Scheme::sqlite;
+  if (sqlite_target) {
+    const bool one_statement = def.kind == MigrationKind::update ||
+                               (def.kind == MigrationKind::copy &&
+                                (source_is_target(def) ||
+                                 (source_url(def).scheme == db::Scheme::sqlite && !source_url(def).is_memory())));
+    if (one_statement) return 1;
+  }
+  int wanted = opt.workers;
+  if (wanted == 0) {  // not given: chosen by rule, and said (run/worker_default.hpp)
+    const WorkerChoice choice = default_workers(endpoints_of(def), exec::WorkerPool::cores());
+    wanted = choice.workers;
+    const std::string line = std::to_string(wanted) + " workers (the default for " + choice.why + "; --workers to choose)";
+    if (line != workers_told) {
+      workers_told = line;
+      emit({{}, "workers chosen", def.name, {}, 0, 0, line}, def.name + ": " + line);
+    }
+  }
+  // Otherwise, into SQLite, one worker writes while the others read and transform the
+  // next batches; past one per core, readers only take CPU from the writer that everyone
+  // waits on (bench, C++ transform on 2 cores: 4 workers 1.97-2.27 s, 2 workers 1.73-1.97 s).
+  if (sqlite_target) wanted = std::min(wanted, exec::WorkerPool::cores());
+  return cap_to_connection_slots(def, wanted);
+}
+
+std::vector<db::DbUrl> Runner::Impl::endpoints_of(const MigrationDef& def) {
+  std::vector<db::DbUrl> endpoints = {target_url};
+  if (!source_is_target(def)) endpoints.push_back(source_url(def));
+  if (!store_is_target) endpoints.push_back(store_url);
+  return endpoints;
 }
 
 int Runner::Impl::cap_to_connection_slots(const MigrationDef& def, int wanted) {
   // Each worker opens one connection to each endpoint below; endpoints on one server
   // (host and port) share its slots.
-  std::vector<db::DbUrl> endpoints = {target_url};
-  if (!source_is_target(def)) endpoints.push_back(source_url(def));
-  if (!store_is_target) endpoints.push_back(store_url);
+  const std::vector<db::DbUrl> endpoints = endpoints_of(def);
   auto server_of = [](const db::DbUrl& u) { return u.host + ":" + std::to_string(u.port); };
   std::map<std::string, int> per_worker;
   for (const auto& u : endpoints) {
@@ -145,12 +164,14 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   const auto t0 = Clock::now();
   auto last_progress = t0 - std::chrono::seconds(1);
   std::size_t offered = 0, in_flight = 0, taken_elsewhere = 0;
+  constexpr int kMaxPasses = 3;  // looks for batches pending again after the queue ran out
+  int passes = 0;
   bool stop_scheduling = false;
   std::int64_t rejects_total = store().reject_count(def.name);
   const double rows_per_batch = rec.batch_size > 0 ? static_cast<double>(rec.batch_size) : 1000.0;
   {
     exec::WorkerPool pool(worker_count, static_cast<std::size_t>(worker_count));
-    while (!queue.empty() || in_flight > 0) {
+    for (;;) {  // ends when the queue is empty and nothing is in flight (below)
       if (opt.should_stop && opt.should_stop()) stop.request_stop();
       if (outage_exceeded()) stop.request_stop();  // waiting workers give their batches back
       if (stop.stop_requested()) stop_scheduling = true;
@@ -172,7 +193,30 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
         }
       }
       if (!submitted) {
-        if (in_flight == 0 && (stop_scheduling || queue.empty())) break;
+        if (in_flight == 0 && (stop_scheduling || queue.empty())) {
+          // Batches this runner counted done can be pending again: a server crash lost
+          // their commits (with their marks: db/database.hpp relax_commit_durability), or
+          // another runner gave back batches it had claimed. Nobody holds a pending
+          // batch, so this runner takes them, a few passes at most.
+          if (stop_scheduling || passes >= kMaxPasses) break;
+          ++passes;
+          std::vector<checkpoint::BatchRecord> again;
+          try {
+            again = store().batches(def.name, checkpoint::BatchStatus::pending);
+          } catch (const Error& e) {  // the store is down: the end of the run reports it
+            if (!e.transient()) throw;
+          }
+          if (again.empty()) break;
+          const auto now_counts = store().counts(def.name);
+          progress.batches_done = now_counts.done;
+          progress.batches_failed = now_counts.failed;
+          const std::string line = std::to_string(again.size()) + (again.size() == 1 ? " batch is" : " batches are") +
+                                   " pending again (commits a server crash lost, or batches another runner gave "
+                                   "back): running them";
+          emit({{}, "batches pending again", def.name, {}, 0, 0, line}, def.name + ": " + line);
+          queue = BatchQueue(std::move(again));  // no worker holds a batch of the old queue
+          continue;
+        }
         if (auto r = results.pop_for(std::chrono::milliseconds(throttled ? 5 : 50))) {
           --in_flight;
           if (r->retries > 0 && r->state == BatchOutcome::done) {

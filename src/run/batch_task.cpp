@@ -190,7 +190,14 @@ void BatchTask::report_fenced(const checkpoint::BatchRecord& batch, std::int64_t
 }
 
 void BatchTask::open(WorkerState& ws) const {
-  if (!ws.target) ws.target = open_guarded(ctx_.target_url, ws);
+  if (!ws.target) {
+    ws.target = open_guarded(ctx_.target_url, ws);
+    // Store = target: this connection commits nothing but batches, each with its own done
+    // mark, so a commit that a server crash loses is a batch that is pending again, and
+    // is run again (db/database.hpp). With the store elsewhere the done mark commits
+    // apart from the rows, and the target's commits stay synchronous.
+    if (ctx_.store_is_target && !opt_.synchronous_batches) ws.target->relax_commit_durability();
+  }
   if (!ctx_.source_is_target(def_) && !ws.source) ws.source = open_guarded(ctx_.source_url(def_), ws);
   if (!ctx_.store_is_target && !ws.store) ws.store = open_guarded(ctx_.store_url, ws);
 }

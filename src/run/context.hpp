@@ -76,8 +76,13 @@ struct Runner::Impl : Endpoints {
   void write_metrics(bool force);
   bool metrics_failure_told = false;
 
-  // How many workers run def's batches: opt.workers, or 1 where more cannot help.
+  // How many workers run def's batches: opt.workers (or, 0, the default by rule,
+  // run/worker_default.hpp), or 1 where more cannot help.
   int workers_for(const MigrationDef& def);
+  std::string workers_told;  // the last default choice said, so that it is said once
+  // What def's batches connect to: the target, the source unless it is the target, the
+  // store unless it is the target.
+  std::vector<db::DbUrl> endpoints_of(const MigrationDef& def);
   // wanted, or fewer: as many workers as the PostgreSQL servers they connect to have
   // slots for, leaving headroom (db/connection_slots.hpp); says so through on_event.
   int cap_to_connection_slots(const MigrationDef& def, int wanted);

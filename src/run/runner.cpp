@@ -30,7 +30,7 @@ ExitCode RunReport::exit_code() const {
 }
 
 Runner::Impl::Impl(RunOptions options) : Endpoints(options), opt(std::move(options)) {
-  if (opt.workers <= 0) throw Error(ErrorKind::config, "--workers must be at least 1");
+  if (opt.workers < 0) throw Error(ErrorKind::config, "--workers must be at least 1 (or 0: the default by rule)");
   if (opt.workers > 256) throw Error(ErrorKind::config, "--workers must be at most 256");
   if (opt.batch_size && *opt.batch_size <= 0)
     throw Error(ErrorKind::config, "--batch-size must be a positive number of rows");

@@ -20,6 +20,7 @@
 #include "core/hash.hpp"
 #include "run/context.hpp"
 #include "run/row_matcher.hpp"
+#include "run/worker_default.hpp"
 
 namespace rowshift {
 namespace {
@@ -84,7 +85,8 @@ VerifyReport Runner::Impl::verify(const MigrationDef& def) {
   const auto cols = migrate::target_columns(def);
   const RowMatcher matcher(cols, def.effective_target_key());
   exec::Channel<RangeResult> results;
-  const int workers = cap_to_connection_slots(def, opt.workers);
+  const int workers = cap_to_connection_slots(
+      def, opt.workers > 0 ? opt.workers : default_workers(endpoints_of(def), exec::WorkerPool::cores()).workers);
   std::vector<VerifyConnections> conns(static_cast<std::size_t>(workers));
   {
     exec::WorkerPool pool(workers, static_cast<std::size_t>(workers) * 2);
