@@ -12,6 +12,7 @@
 #include "rowshift/rowshift.hpp"
 #include "run/worker_default.hpp"
 #include "support/backend.hpp"
+#include "support/orders_v2.hpp"
 #include "support/run_options.hpp"
 #include "support/sqlite_fixture.hpp"
 #include "support/temp_dir.hpp"
@@ -20,24 +21,6 @@ using namespace rowshift;
 using namespace rowshift::testing;
 
 namespace {
-
-const std::string kCreate =
-    "CREATE TABLE orders_v2 (id BIGINT PRIMARY KEY, customer_name TEXT NOT NULL, total_cents BIGINT,"
-    " currency TEXT NOT NULL, note TEXT, ordered_on TEXT NOT NULL, total_with_vat_cents BIGINT)";
-
-MigrationDef copy_orders() {
-  return Migration::copy("0002_copy")
-      .from("orders")
-      .key("id")
-      .to("orders_v2")
-      .column("id", "id")
-      .column("customer_name", "coalesce(trim(customer), '(unknown)')")
-      .column("total_cents", "CAST(round(amount * 100) AS INTEGER)")
-      .column("currency", "currency")
-      .column("note", "note")
-      .column("ordered_on", "date(created_at)")
-      .def();
-}
 
 class Issue17 : public ::testing::TestWithParam<Backend> {
  protected:
