@@ -5,6 +5,7 @@
 #   bench/run.sh --short    20,000 rows, 1 run: proves the benchmark works (CI runs this)
 #   bench/run.sh --scale    the copy paths and two peers at 1M and 10M rows (3 runs each)
 #   ROWS=... RUNS=... ONLY="rowshift_*" bench/run.sh
+#   RS_FLAGS="--batches-per-commit 1" bench/run.sh   a lever off (flags added to each run)
 #
 # Data, peers, timing and verification come from ../shared/bench/peers.sh (sourced for
 # its helpers): it starts a throwaway PostgreSQL 15 on 127.0.0.1:55432, generates the
@@ -134,7 +135,9 @@ settle() {
 
 rs() {  # rs DIR [ARGS...]: the timed rowshift command for migrations folder DIR
   local dir=$1; shift
-  echo "$TM $RS --quiet --migrations $M/$dir $*"
+  # RS_FLAGS: run flags added to every rowshift path, to measure a lever
+  # (RS_FLAGS="--batches-per-commit 1" bench/run.sh)
+  echo "$TM $RS --quiet --migrations $M/$dir $* ${RS_FLAGS:-}"
 }
 
 # ------------------------------------------------------------------ paths

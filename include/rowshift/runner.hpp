@@ -80,6 +80,12 @@ struct RunOptions {
   // (the migration marked done, sequences) always commits synchronously. True: every
   // batch commit waits, as with the store elsewhere (which always does).
   bool synchronous_batches = false;
+  // Group commit, when the checkpoint store is the target: a worker may write up to this
+  // many consecutive batches in one transaction (their claims, rows and done marks
+  // together; each batch keeps its own mark and row count). Groups grow only while
+  // batches are fast (a group aims at about 0.2 s), never under --max-rate, and a group
+  // that fails is split, its batches retried one by one. 1: one transaction per batch.
+  int batches_per_commit = 8;
   int max_attempts = 3;
   std::chrono::milliseconds backoff_base{100};
   std::chrono::milliseconds backoff_cap{5000};

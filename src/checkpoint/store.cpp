@@ -292,7 +292,29 @@ std::int64_t CheckpointStore::release_dead(const std::string& name, const std::s
 
 std::optional<std::int64_t> CheckpointStore::claim(const std::string& name, std::int64_t number,
                                                    const std::string& owner, int lease_seconds) {
+  auto got = claim_each(name, {number}, owner, lease_seconds);
+  if (got.empty()) return std::nullopt;
+  return got.front().second;
+}
+
+std::vector<std::int64_t> CheckpointStore::claim_group(const std::string& name, const std::vector<std::int64_t>& numbers,
+                                                       const std::string& owner, int lease_seconds) {
+  std::vector<std::int64_t> out;
+  for (const auto& [number, epoch] : claim_each(name, numbers, owner, lease_seconds)) out.push_back(number);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> CheckpointStore::claim_each(const std::string& name,
+                                                                               const std::vector<std::int64_t>& numbers,
+                                                                               const std::string& owner,
+                                                                               int lease_seconds) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  if (numbers.empty()) return out;
   std::int64_t now = now_epoch();
+  std::string in = "(";
+  for (std::size_t i = 0; i < numbers.size(); ++i) in += i ? ", ?" : "?";
+  in += ")";
   // The epoch only grows: one more than the last claim's, and at least the claimer's
   // clock in microseconds, so that a claim after `reset` (or in a new store) still
   // outranks every claim made before it (checkpoint/fence.hpp).
@@ -300,7 +322,7 @@ std::optional<std::int64_t> CheckpointStore::claim(const std::string& name, std:
   const std::string sql =
       "UPDATE rowshift_batches SET status = 'running', owner = ?, lease_until = ?, attempts = attempts + 1,"
       " started_at = ?, heartbeat_at = ?, epoch = " + epoch +
-      " WHERE migration = ? AND batch_no = ? AND (status = 'pending' OR"
+      " WHERE migration = ? AND batch_no IN " + in + " AND (status = 'pending' OR"
       " (status = 'running' AND (owner = ? OR lease_until < ?)))";
   const std::int64_t clock = new_epoch_floor();
   const std::string at = now_utc();
@@ -310,13 +332,21 @@ std::optional<std::int64_t> CheckpointStore::claim(const std::string& name, std:
   // for: waiting would only find it done, and would keep the two runners in lockstep,
   // the second one queueing behind every batch of the first.
   const std::string skip_locked = pg ? " AND batch_no IN (SELECT batch_no FROM rowshift_batches WHERE migration = ?"
-                                       " AND batch_no = ? FOR UPDATE SKIP LOCKED)"
+                                       " AND batch_no IN " + in + " FOR UPDATE SKIP LOCKED)"
                                      : "";
-  Values params = pg ? Values{owner, now + lease_seconds, at, at, clock, clock, name, number, owner, now, name, number}
-                     : Values{owner, now + lease_seconds, at, at, clock, clock, name, number, owner, now};
-  Values got = db::query_row(db_, sql + skip_locked + " RETURNING epoch", params);
-  if (got.empty()) return std::nullopt;
-  return got[0].as_int();
+  Values ids(numbers.begin(), numbers.end());
+  Values params{owner, now + lease_seconds, at, at, clock, clock, name};
+  params.insert(params.end(), ids.begin(), ids.end());
+  params.insert(params.end(), {owner, now});
+  if (pg) {
+    params.insert(params.end(), {name});
+    params.insert(params.end(), ids.begin(), ids.end());
+  }
+  db_.query(sql + skip_locked + " RETURNING batch_no, epoch", params, [&](Values& row) {
+    out.emplace_back(row[0].as_int(), row[1].as_int());
+    return true;
+  });
+  return out;
 }
 
 std::int64_t CheckpointStore::renew_leases(const std::string& owner, int lease_seconds) {
@@ -404,6 +434,30 @@ void CheckpointStore::mark_done_and_commit(db::Transaction& tx, const std::strin
                                            const std::string& owner, std::int64_t rows,
                                            std::int64_t duration_ms) {
   tx.commit_after(kMarkDone, {rows, now_utc(), duration_ms, name, number, owner});
+}
+
+void CheckpointStore::mark_group_done_and_commit(db::Transaction& tx, const std::string& name,
+                                                 const std::vector<std::pair<std::int64_t, std::int64_t>>& rows_of,
+                                                 const std::string& owner, std::int64_t duration_ms) {
+  if (rows_of.size() == 1) {
+    return mark_done_and_commit(tx, name, rows_of.front().first, owner, rows_of.front().second, duration_ms);
+  }
+  // One statement for the group: each batch gets its own row count.
+  std::string sql = "UPDATE rowshift_batches SET status = 'done', rows_written = CASE batch_no";
+  Values params;
+  for (const auto& [number, rows] : rows_of) {
+    sql += " WHEN ? THEN CAST(? AS BIGINT)";  // a CASE's parameters have no type of their own
+    params.insert(params.end(), {number, rows});
+  }
+  sql += " END, finished_at = ?, duration_ms = ?, lease_until = NULL WHERE migration = ? AND batch_no IN (";
+  params.insert(params.end(), {now_utc(), duration_ms, name});
+  for (std::size_t i = 0; i < rows_of.size(); ++i) {
+    sql += i ? ", ?" : "?";
+    params.push_back(rows_of[i].first);
+  }
+  sql += ") AND status = 'running' AND owner = ?";
+  params.push_back(owner);
+  tx.commit_after(sql, params);
 }
 
 void CheckpointStore::mark_failed(const std::string& name, std::int64_t number, const std::string& owner,

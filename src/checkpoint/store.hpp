@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checkpoint/clock.hpp"
@@ -130,6 +131,11 @@ class CheckpointStore {
   // runner holds the batch or it is finished.
   std::optional<std::int64_t> claim(const std::string& name, std::int64_t number, const std::string& owner,
                                     int lease_seconds);
+  // Inside the open transaction of a group of batches (store = target, group commit):
+  // claims those of `numbers` that are free, as claim() does one, in one statement.
+  // Returns the numbers claimed, in order; the others another runner holds or finished.
+  std::vector<std::int64_t> claim_group(const std::string& name, const std::vector<std::int64_t>& numbers,
+                                        const std::string& owner, int lease_seconds);
   // The heartbeat: extends the lease of every batch `owner` has running. Returns how many.
   std::int64_t renew_leases(const std::string& owner, int lease_seconds);
 
@@ -160,6 +166,11 @@ class CheckpointStore {
   // lock guarantees the mark matches, so it can travel with the COMMIT in one message.
   void mark_done_and_commit(db::Transaction& tx, const std::string& name, std::int64_t number,
                             const std::string& owner, std::int64_t rows, std::int64_t duration_ms);
+  // mark_done_and_commit() for a group claimed with claim_group(): (batch, rows) each,
+  // one statement, then the commit. duration_ms is each batch's share of the group's time.
+  void mark_group_done_and_commit(db::Transaction& tx, const std::string& name,
+                                  const std::vector<std::pair<std::int64_t, std::int64_t>>& rows_of,
+                                  const std::string& owner, std::int64_t duration_ms);
   void mark_failed(const std::string& name, std::int64_t number, const std::string& owner,
                    const std::string& error);
   // Back to pending without counting the attempt (a stop interrupted it).
@@ -179,6 +190,10 @@ class CheckpointStore {
   bool reset(const std::string& name);
 
  private:
+  // The claim of claim() and claim_group(): (batch, epoch) of each batch claimed.
+  std::vector<std::pair<std::int64_t, std::int64_t>> claim_each(const std::string& name,
+                                                                const std::vector<std::int64_t>& numbers,
+                                                                const std::string& owner, int lease_seconds);
   db::Database& db_;
 };
 

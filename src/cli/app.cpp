@@ -54,6 +54,7 @@ struct Flags {
   int lease = 120;
   bool fail_fast = false;
   bool synchronous_batches = false;
+  int batches_per_commit = 8;
   std::string on_bad_row = "fail";
   long long max_rejects = 1000;
   bool json = false;
@@ -97,6 +98,7 @@ RunOptions options_from(const Flags& f) {
   o.max_rows_per_second = f.max_rate;
   o.fail_fast = f.fail_fast;
   o.synchronous_batches = f.synchronous_batches;
+  o.batches_per_commit = f.batches_per_commit;
   o.quarantine_bad_rows = f.on_bad_row == "quarantine";
   o.max_rejects = f.max_rejects;
   o.breaker_threshold = f.breaker_threshold;
@@ -125,6 +127,10 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
   cmd->add_flag("--synchronous-batches", f.synchronous_batches,
                 "make each batch's commit wait for the server's disk even when the checkpoint store is the target "
                 "(by default it does not: a crash loses whole batches with their marks, and they are run again)");
+  cmd->add_option("--batches-per-commit", f.batches_per_commit,
+                  "when the checkpoint store is the target: at most this many fast batches share one transaction, "
+                  "each with its own done mark (default 8; 1: a transaction per batch)")
+      ->check(cli::whole_number(1, 64));
   cmd->add_option("--on-bad-row", f.on_bad_row,
                   "fail: a row-level error fails its batch (default); quarantine: the bad rows go to rowshift_rejects, "
                   "the rest of the batch commits")

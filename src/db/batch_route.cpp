@@ -1,9 +1,13 @@
 #include "db/batch_route.hpp"
 
+#include <cstdint>
+#include <iterator>
 #include <stdexcept>
 
 #include "db/batch_sql.hpp"
+#include "db/copy_pieces.hpp"
 #include "db/database.hpp"
+#include "rowshift/error.hpp"
 
 namespace rowshift::db {
 namespace {
@@ -26,6 +30,16 @@ bool encoded_binary(Database& source, Database& target, const std::string& selec
   auto n = source.query_copy_binary_for(select, params, target.column_types(table, columns), out.block);
   if (n) out.count = *n;
   return n.has_value();
+}
+
+// The rows a COPY wrote must be the rows read: a block cut or joined wrongly must fail
+// its batch (rolled back), never pass for done with rows missing.
+std::int64_t copied(std::int64_t n, const RowBlock& rows, const std::string& table) {
+  if (n != rows.count) {
+    throw Error(ErrorKind::permanent, "COPY into \"" + table + "\" wrote " + std::to_string(n) + " rows of the " +
+                                          std::to_string(rows.count) + " read (internal error)");
+  }
+  return n;
 }
 
 }  // namespace
@@ -74,15 +88,74 @@ RowBlock read_rows(Database& source, Database& target, const std::string& select
   return out;
 }
 
+std::optional<RowBlock> merge_blocks(std::vector<RowBlock>& blocks) {
+  if (blocks.empty()) return std::nullopt;
+  const Route route = blocks.front().route;
+  for (const auto& b : blocks) {
+    if (b.route != route) return std::nullopt;
+  }
+  RowBlock out;
+  out.route = route;
+  switch (route) {
+    case Route::engine:
+    case Route::engine_attached:
+      return std::nullopt;
+    case Route::values:
+      for (auto& b : blocks) {
+        out.rows.insert(out.rows.end(), std::make_move_iterator(b.rows.begin()), std::make_move_iterator(b.rows.end()));
+        b.rows.clear();
+      }
+      return out;
+    case Route::copy_text: {
+      std::size_t bytes = 0;
+      for (const auto& b : blocks) bytes += b.block.size() + 1;
+      out.block.reserve(bytes);
+      for (auto& b : blocks) {
+        if (b.block.empty()) continue;  // no rows (an empty block has no newline to add)
+        if (!out.block.empty()) out.block += '\n';  // read_rows dropped each block's last newline
+        out.block += b.block;
+        out.count += b.count;
+        std::string().swap(b.block);
+      }
+      return out;
+    }
+    case Route::copy_binary: {
+      // One header, every batch's rows, one trailer.
+      std::vector<copy_pieces::BinaryPieces> parsed;
+      std::size_t bytes = 0;
+      for (const auto& b : blocks) {
+        if (b.block.empty()) continue;
+        auto p = copy_pieces::cut_binary(b.block, SIZE_MAX);
+        // The rows walked must be the rows read: the merged count is what the batches'
+        // done marks will say was written.
+        if (!p || p->rows != static_cast<std::size_t>(b.count) ||
+            (!parsed.empty() && p->header != parsed.front().header)) {
+          return std::nullopt;
+        }
+        bytes += b.block.size();
+        out.count += b.count;
+        parsed.push_back(std::move(*p));
+      }
+      if (parsed.empty()) return out;
+      out.block.reserve(bytes);
+      out.block += parsed.front().header;
+      for (const auto& p : parsed) {
+        for (auto run : p.runs) out.block += run;
+      }
+      out.block += copy_pieces::kBinaryTrailer;
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
 std::int64_t write_rows(Database& target, const std::string& table, const std::vector<std::string>& columns,
                         const RowBlock& rows, const std::vector<std::string>& upsert_key) {
   switch (rows.route) {
     case Route::copy_binary:
-      target.copy_binary_in(table, columns, rows.block, upsert_key);
-      return rows.count;
+      return copied(target.copy_binary_in(table, columns, rows.block, upsert_key), rows, table);
     case Route::copy_text:
-      target.copy_text_in(table, columns, rows.block, upsert_key);
-      return rows.count;
+      return copied(target.copy_text_in(table, columns, rows.block, upsert_key), rows, table);
     case Route::values:
       target.insert_rows(table, columns, rows.rows, upsert_key);
       return static_cast<std::int64_t>(rows.rows.size());

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ Route engine_route(Database& target, Database& source, bool same);
 // table(columns): binary COPY when every value passes exactly, else COPY text, else Values.
 RowBlock read_rows(Database& source, Database& target, const std::string& select, const Values& params,
                    const std::string& table, const std::vector<std::string>& columns);
+
+// The blocks of several batches as one (group commit: one write for the group). nullopt
+// when they do not share a route that can be merged: the engine routes (one statement per
+// batch reads the source itself) or binary blocks that do not parse or whose headers differ.
+std::optional<RowBlock> merge_blocks(std::vector<RowBlock>& blocks);
 
 // Writes a block read by read_rows (not an engine route) into table(columns); with a
 // non-empty upsert_key, rows already present are replaced. Returns the rows written.

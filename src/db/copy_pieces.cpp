@@ -59,8 +59,9 @@ std::optional<BinaryPieces> cut_binary(std::string_view block, std::size_t max_r
   BinaryPieces out;
   out.header = block.substr(0, header_end);
   const std::size_t rows = row_starts.size() - 1;
+  out.rows = rows;
   if (rows == 0) return out;
-  const std::size_t runs = (rows + max_rows - 1) / max_rows;
+  const std::size_t runs = rows / max_rows + (rows % max_rows != 0);  // no overflow for a max_rows of SIZE_MAX
   for (std::size_t r = 0; r < runs; ++r) {
     const std::size_t first = rows * r / runs, last = rows * (r + 1) / runs;
     out.runs.push_back(block.substr(row_starts[first], row_starts[last] - row_starts[first]));

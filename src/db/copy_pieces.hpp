@@ -25,6 +25,7 @@ inline constexpr std::size_t kRowsPerCopy = 500;
 struct BinaryPieces {
   std::string_view header;
   std::vector<std::string_view> runs;
+  std::size_t rows = 0;  // in all the runs
 };
 
 // The block's rows in as few runs of at most max_rows as possible, of nearly equal size;

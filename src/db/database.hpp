@@ -118,10 +118,10 @@ class Database {
   // query(), engines override it to skip Values. copy_text_in writes such a block (its
   // last newline may be left off, which spares PostgreSQL a copy of the block) into
   // table(columns) like insert_rows does; only engines whose accepts_copy_text() is
-  // true implement it.
+  // true implement it. The COPY writers return the rows the server says it copied.
   virtual std::int64_t query_copy_text(const std::string& sql, const Values& params, std::string& out);
   virtual bool accepts_copy_text() const { return false; }
-  virtual void copy_text_in(const std::string& table, const std::vector<std::string>& columns,
+  virtual std::int64_t copy_text_in(const std::string& table, const std::vector<std::string>& columns,
                             const std::string& text, const std::vector<std::string>& upsert_key);
 
   // Binary COPY from one PostgreSQL database into another: the block is passed through
@@ -134,7 +134,7 @@ class Database {
   virtual std::vector<unsigned> result_types(const std::string& sql, const Values& params);
   virtual std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns);
   virtual std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out);
-  virtual void copy_binary_in(const std::string& table, const std::vector<std::string>& columns,
+  virtual std::int64_t copy_binary_in(const std::string& table, const std::vector<std::string>& columns,
                               const std::string& block, const std::vector<std::string>& upsert_key);
   // From another engine into PostgreSQL in binary COPY: the query's rows appended to
   // `out` as a block for a target whose column types are `types`, encoded by

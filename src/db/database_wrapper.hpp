@@ -98,9 +98,11 @@ class DatabaseWrapper : public Database {
     return n;
   }
   bool accepts_copy_text() const override { return inner_->accepts_copy_text(); }
-  void copy_text_in(const std::string& table, const std::vector<std::string>& columns, const std::string& text,
-                    const std::vector<std::string>& upsert_key) override {
-    around("copy_text_in", table, {}, [&] { inner_->copy_text_in(table, columns, text, upsert_key); });
+  std::int64_t copy_text_in(const std::string& table, const std::vector<std::string>& columns, const std::string& text,
+                            const std::vector<std::string>& upsert_key) override {
+    std::int64_t n = 0;
+    around("copy_text_in", table, {}, [&] { n = inner_->copy_text_in(table, columns, text, upsert_key); });
+    return n;
   }
   std::vector<unsigned> result_types(const std::string& sql, const Values& params) override {
     std::vector<unsigned> r;
@@ -117,9 +119,11 @@ class DatabaseWrapper : public Database {
     around("query_copy_binary", sql, params, [&] { n = inner_->query_copy_binary(sql, params, out); });
     return n;
   }
-  void copy_binary_in(const std::string& table, const std::vector<std::string>& columns, const std::string& block,
-                      const std::vector<std::string>& upsert_key) override {
-    around("copy_binary_in", table, {}, [&] { inner_->copy_binary_in(table, columns, block, upsert_key); });
+  std::int64_t copy_binary_in(const std::string& table, const std::vector<std::string>& columns,
+                              const std::string& block, const std::vector<std::string>& upsert_key) override {
+    std::int64_t n = 0;
+    around("copy_binary_in", table, {}, [&] { n = inner_->copy_binary_in(table, columns, block, upsert_key); });
+    return n;
   }
   std::optional<std::int64_t> query_copy_binary_for(const std::string& sql, const Values& params,
                                                     const std::vector<unsigned>& types, std::string& out) override {

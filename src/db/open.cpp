@@ -48,8 +48,8 @@ std::int64_t Database::query_copy_text(const std::string& sql, const Values& par
   return rows;
 }
 
-void Database::copy_text_in(const std::string&, const std::vector<std::string>&, const std::string&,
-                            const std::vector<std::string>&) {
+std::int64_t Database::copy_text_in(const std::string&, const std::vector<std::string>&, const std::string&,
+                                    const std::vector<std::string>&) {
   throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not take COPY text");
 }
 
@@ -61,8 +61,8 @@ std::int64_t Database::query_copy_binary(const std::string&, const Values&, std:
   throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not give binary COPY");
 }
 
-void Database::copy_binary_in(const std::string&, const std::vector<std::string>&, const std::string&,
-                              const std::vector<std::string>&) {
+std::int64_t Database::copy_binary_in(const std::string&, const std::vector<std::string>&, const std::string&,
+                                      const std::vector<std::string>&) {
   throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not take binary COPY");
 }
 

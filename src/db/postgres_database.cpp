@@ -279,27 +279,29 @@ class PostgresDatabase final : public Database {
     });
   }
 
-  void copy_binary_in(const std::string& table, const std::vector<std::string>& columns, const std::string& block,
-                      const std::vector<std::string>& upsert_key) override {
-    if (block.empty()) return;
-    copy_in(table, columns, upsert_key, " (FORMAT binary)", [&](const std::string& cmd) {
+  std::int64_t copy_binary_in(const std::string& table, const std::vector<std::string>& columns,
+                              const std::string& block, const std::vector<std::string>& upsert_key) override {
+    if (block.empty()) return 0;
+    return copy_in(table, columns, upsert_key, " (FORMAT binary)", [&](const std::string& cmd) {
       // A few statements of at most copy_pieces::kRowsPerCopy rows cost the server less
       // than one (copy_pieces.hpp); a block that does not parse goes whole.
+      std::int64_t n = 0;
       if (auto pieces = copy_pieces::cut_binary(block)) {
-        for (auto rows : pieces->runs) raw_copy_in(cmd, {pieces->header, rows, copy_pieces::kBinaryTrailer});
+        for (auto rows : pieces->runs) n += raw_copy_in(cmd, {pieces->header, rows, copy_pieces::kBinaryTrailer});
       } else {
-        raw_copy_in(cmd, {block});
+        n = raw_copy_in(cmd, {block});
       }
+      return n;
     });
   }
 
-  void copy_text_in(const std::string& table, const std::vector<std::string>& columns, const std::string& text,
-                    const std::vector<std::string>& upsert_key) override {
-    if (text.empty()) return;
-    copy_in(table, columns, upsert_key, "", [&](const std::string& cmd) {
+  std::int64_t copy_text_in(const std::string& table, const std::vector<std::string>& columns,
+                            const std::string& text, const std::vector<std::string>& upsert_key) override {
+    if (text.empty()) return 0;
+    return copy_in(table, columns, upsert_key, "", [&](const std::string& cmd) {
       // One statement (copy_pieces.hpp says why text is not cut); the block may come
       // without the newline that ends its last row.
-      raw_copy_in(cmd, {text, text.back() == '\n' ? "" : "\n"});
+      return raw_copy_in(cmd, {text, text.back() == '\n' ? "" : "\n"});
     });
   }
 
@@ -475,16 +477,19 @@ class PostgresDatabase final : public Database {
   // COPY into table(columns), in the open transaction or on its own: send(cmd) runs the
   // COPY ... FROM STDIN statements. COPY cannot upsert: with upsert_key the rows go to a
   // temporary staging table first, then into the table with one INSERT ... ON CONFLICT.
-  void copy_in(const std::string& table, const std::vector<std::string>& columns,
-               const std::vector<std::string>& upsert_key, const char* options,
-               const std::function<void(const std::string&)>& send) {
+  // Returns the rows the server copied.
+  std::int64_t copy_in(const std::string& table, const std::vector<std::string>& columns,
+                       const std::vector<std::string>& upsert_key, const char* options,
+                       const std::function<std::int64_t(const std::string&)>& send) {
+    std::int64_t copied = 0;
     run([&](pqxx::transaction_base& t) {
       send_begin(t);
       std::string into = upsert_key.empty() ? quote_ident(table) : stage_for(t, table);
-      send("COPY " + into + " (" + quote_list(columns) + ") FROM STDIN" + options);
+      copied = send("COPY " + into + " (" + quote_list(columns) + ") FROM STDIN" + options);
       if (!upsert_key.empty()) merge_stage(t, table, columns, upsert_key, into);
       return 0;
     });
+    return copied;
   }
 
   // Moves the rows COPYed into the staging table `stage` into table, replacing rows
@@ -516,7 +521,7 @@ class PostgresDatabase final : public Database {
   }
 
   // One COPY ... FROM STDIN whose data is the parts, in order.
-  void raw_copy_in(const std::string& cmd, std::initializer_list<std::string_view> parts) {
+  std::int64_t raw_copy_in(const std::string& cmd, std::initializer_list<std::string_view> parts) {
     raw_expect(PQexec(raw_, cmd.c_str()), PGRES_COPY_IN, cmd);
     // Blocking mode: each call returns once libpq has the data (buffered or on the socket).
     // COPY data need not follow row boundaries: a part is sent in chunks that fit an int.
@@ -532,7 +537,7 @@ class PostgresDatabase final : public Database {
       raw_finish_copy(cmd);  // the server's error, if it sent one
       throw pqxx::broken_connection(PQerrorMessage(raw_));
     }
-    raw_finish_copy(cmd);
+    return raw_finish_copy(cmd);
   }
 
   // Checks a libpq result and frees it; throws what libpqxx would have: broken_connection

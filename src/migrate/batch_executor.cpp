@@ -150,6 +150,38 @@ std::optional<std::int64_t> run_batch(const MigrationDef& def, const plan::KeyRa
   return n;
 }
 
+std::vector<std::pair<std::size_t, std::int64_t>> run_group(const MigrationDef& def,
+                                                            const std::vector<plan::KeyRange>& ranges,
+                                                            const Connections& c, const GroupHooks& hooks) {
+  std::vector<BatchRows> blocks;
+  blocks.reserve(ranges.size());
+  for (const auto& r : ranges) blocks.push_back(read_batch(def, r, c));
+  std::vector<std::pair<std::size_t, std::int64_t>> written;
+  db::Transaction tx(*c.target);
+  const std::vector<std::size_t> ours = hooks.claim();
+  if (ours.empty()) return written;  // tx rolls back
+  std::vector<BatchRows> mine;
+  for (std::size_t i : ours) {
+    written.emplace_back(i, blocks[i].route == db::Route::values ? static_cast<std::int64_t>(blocks[i].rows.size())
+                                                                 : blocks[i].count);
+    mine.push_back(std::move(blocks[i]));
+  }
+  if (auto merged = db::merge_blocks(mine)) {
+    const std::int64_t n = write_batch(def, ranges[ours.front()], c, *merged);
+    std::int64_t expected = 0;
+    for (const auto& [i, rows] : written) expected += rows;
+    if (n != expected) {
+      throw Error(ErrorKind::permanent, "group of " + std::to_string(ours.size()) + " batches wrote " +
+                                            std::to_string(n) + " rows of " + std::to_string(expected) + " read");
+    }
+  } else {
+    // One write per batch (an engine route, or blocks that do not merge), one commit.
+    for (std::size_t k = 0; k < ours.size(); ++k) written[k].second = write_batch(def, ranges[ours[k]], c, mine[k]);
+  }
+  hooks.commit(tx, written);
+  return written;
+}
+
 namespace {
 
 // Writes keys[i..j] (by key range), splitting in halves on a permanent error until the

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "db/batch_route.hpp"
 #include "db/database.hpp"
@@ -42,6 +44,20 @@ struct TransactionHooks {
 // nothing written, when hooks.after_begin refused.
 std::optional<std::int64_t> run_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
                                       const TransactionHooks& hooks);
+
+// Group commit: several batches' writes in one transaction on the target, which is also
+// the checkpoint store. Each batch is read as run_batch reads it (before the transaction,
+// so the rows written per batch are known); then `claim` takes those that are free, and
+// only their rows are written, as one write where their route allows (db::merge_blocks).
+// `commit` puts the done marks in and commits. Returns (batch index, rows) of each batch
+// written; empty, with nothing written, when none could be claimed.
+struct GroupHooks {
+  std::function<std::vector<std::size_t>()> claim;  // after begin: indexes of the batches that are ours
+  std::function<void(db::Transaction& tx, const std::vector<std::pair<std::size_t, std::int64_t>>& rows)> commit;
+};
+std::vector<std::pair<std::size_t, std::int64_t>> run_group(const MigrationDef& def,
+                                                            const std::vector<plan::KeyRange>& ranges,
+                                                            const Connections& c, const GroupHooks& hooks);
 
 // A batch's rows as read from the source, on the route db/ chose for them
 // (db/batch_route.hpp): none for the engine routes, one COPY block into PostgreSQL, else

@@ -14,6 +14,7 @@
 #include "exec/worker_pool.hpp"
 #include "run/batch_queue.hpp"
 #include "run/batch_task.hpp"
+#include "run/commit_group.hpp"
 #include "run/context.hpp"
 #include "run/target_journal.hpp"
 #include "run/worker_default.hpp"
@@ -163,7 +164,10 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
   BatchTask task(def, opt, *this, stop.get_token(), halted, results);
   const auto t0 = Clock::now();
   auto last_progress = t0 - std::chrono::seconds(1);
+  // in_flight: tasks handed to workers and not ended (a task is one batch or a group).
   std::size_t offered = 0, in_flight = 0, taken_elsewhere = 0;
+  CommitGroup grouping(opt.batches_per_commit,
+                       store_is_target && opt.max_rows_per_second <= 0 && def.kind != MigrationKind::schema);
   constexpr int kMaxPasses = 3;  // looks for batches pending again after the queue ran out
   int passes = 0;
   bool stop_scheduling = false;
@@ -183,14 +187,32 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
                                                           opt.max_rows_per_second * elapsed + rows_per_batch;
       bool submitted = false;
       if (!stop_scheduling && !throttled && !queue.empty() && static_cast<int>(in_flight) < slot_limit) {
-        const checkpoint::BatchRecord* b = &queue.front();
-        submitted = pool.submit_for([&task, &workers, b](int w) { task.run(workers[static_cast<std::size_t>(w)], *b); },
-                                    std::chrono::milliseconds(0));
-        if (submitted) {
-          queue.pop();
-          ++offered;
-          ++in_flight;
+        const std::size_t size = grouping.next(queue.size(), worker_count);
+        if (size == 1) {
+          const checkpoint::BatchRecord* b = &queue.front();
+          submitted = pool.submit_for(
+              [&task, &workers, b](int w) { task.run(workers[static_cast<std::size_t>(w)], *b); },
+              std::chrono::milliseconds(0));
+          if (submitted) {
+            queue.pop();
+            ++offered;
+          }
+        } else {
+          // The next batches in the queue's order, copied: the task owns its group.
+          std::vector<checkpoint::BatchRecord> group;
+          for (std::size_t k = 0; k < size && k < queue.size(); ++k) group.push_back(queue.ahead(k));
+          const std::size_t n = group.size();
+          submitted = pool.submit_for(
+              [&task, &workers, group = std::move(group)](int w) {
+                task.run_group(workers[static_cast<std::size_t>(w)], group);
+              },
+              std::chrono::milliseconds(0));
+          if (submitted) {
+            for (std::size_t k = 0; k < n; ++k) queue.pop();
+            offered += n;
+          }
         }
+        if (submitted) ++in_flight;
       }
       if (!submitted) {
         if (in_flight == 0 && (stop_scheduling || queue.empty())) {
@@ -218,7 +240,16 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
           continue;
         }
         if (auto r = results.pop_for(std::chrono::milliseconds(throttled ? 5 : 50))) {
-          --in_flight;
+          if (r->ends_task) --in_flight;
+          if (r->split_from_group && r->ends_task && grouping.group_failed()) {
+            const std::string line = std::to_string(CommitGroup::kMaxFailedGroups) +
+                                     " groups of batches failed and were run one by one: one batch per commit for "
+                                     "the rest of this run";
+            emit({{}, "group commit off", def.name, {}, r->number, 0, line}, def.name + ": " + line);
+          }
+          if (r->state == BatchOutcome::done || r->state == BatchOutcome::failed) {
+            grouping.observe(r->seconds, r->state == BatchOutcome::done && r->retries == 0);
+          }
           if (r->retries > 0 && r->state == BatchOutcome::done) {
             emit({{}, "batch retried", def.name, {}, r->number, r->retries, "done after " + std::to_string(r->retries + 1) + " attempts"});
           }

@@ -23,8 +23,11 @@ class BatchQueue {
   explicit BatchQueue(std::vector<checkpoint::BatchRecord> pending);
 
   bool empty() const { return cursor_ >= order_.size(); }
+  std::size_t size() const { return order_.size() - cursor_; }
   // The next batch to offer. The reference stays valid for the queue's lifetime.
   const checkpoint::BatchRecord& front() const { return batches_[order_[cursor_]]; }
+  // The k-th batch after the front (k < size()), as front() would give it k pops later.
+  const checkpoint::BatchRecord& ahead(std::size_t k) const { return batches_[order_[cursor_ + k]]; }
   // The front batch was handed to a worker.
   void pop();
   // A batch handed out earlier comes back unstarted: it is offered next.

@@ -39,10 +39,88 @@ BatchTask::BatchTask(const MigrationDef& def, const RunOptions& opt, Runner::Imp
       policy_(opt.max_attempts, opt.backoff_base, opt.backoff_cap),
       owner_(ctx.owner) {}
 
-void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const {
+void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRecord>& group) const {
+  if (group.size() == 1 || !ctx_.store_is_target) {
+    for (std::size_t i = 0; i < group.size(); ++i) run(ws, group[i], i + 1 == group.size());
+    return;
+  }
+  const auto t0 = Clock::now();
+  auto outcome = [&](std::size_t i) {
+    BatchOutcome out;
+    out.number = group[i].number;
+    out.started = t0;
+    out.ends_task = i + 1 == group.size();
+    return out;
+  };
+  if (stop_.stop_requested() || halted_ || (!ws.connected && Clock::now() < ws.parked_until)) {
+    // run() says why for each: cancelled, or no connection slot.
+    for (std::size_t i = 0; i < group.size(); ++i) run(ws, group[i], i + 1 == group.size());
+    return;
+  }
+  std::vector<std::pair<std::size_t, std::int64_t>> written;
+  try {
+    const migrate::Connections c = connect(ws);
+    checkpoint::CheckpointStore store(*c.store);
+    std::vector<plan::KeyRange> ranges;
+    std::vector<std::int64_t> numbers;
+    for (const auto& b : group) {
+      ranges.push_back(b.range);
+      numbers.push_back(b.number);
+    }
+    const auto lease = static_cast<int>(opt_.lease.count());
+    migrate::GroupHooks hooks;
+    hooks.claim = [&] {
+      std::vector<std::size_t> ours;
+      const auto claimed = store.claim_group(def_.name, numbers, owner_, lease);
+      for (std::size_t i = 0; i < numbers.size(); ++i) {
+        if (std::binary_search(claimed.begin(), claimed.end(), numbers[i])) ours.push_back(i);
+      }
+      return ours;
+    };
+    hooks.commit = [&](db::Transaction& tx, const std::vector<std::pair<std::size_t, std::int64_t>>& rows) {
+      std::vector<std::pair<std::int64_t, std::int64_t>> marks;
+      for (const auto& [i, n] : rows) marks.emplace_back(numbers[i], n);
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+      store.mark_group_done_and_commit(tx, def_.name, marks, owner_, ms / static_cast<std::int64_t>(rows.size()));
+    };
+    written = migrate::run_group(def_, ranges, c, hooks);
+  } catch (const std::exception&) {
+    // Rolled back: nothing of the group was written. Each batch now runs alone, with its
+    // own attempts, retries and quarantine, as if the group had never been tried; their
+    // outcomes say so, for the coordinator's grouping (run/commit_group.hpp).
+    for (std::size_t i = 0; i < group.size(); ++i) run(ws, group[i], i + 1 == group.size(), true);
+    return;
+  }
+  // Each batch's share of the group's time, for its duration and the histogram.
+  const double share = std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(group.size());
+  std::vector<bool> done(group.size(), false);
+  for (const auto& [i, n] : written) done[i] = true;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    BatchOutcome out = outcome(i);
+    if (done[i]) out.rows = written[k++].second;
+    out.state = done[i] ? BatchOutcome::done : BatchOutcome::lost;  // another runner holds or finished it
+    out.seconds = share;
+    results_.push(std::move(out));
+  }
+}
+
+migrate::Connections BatchTask::connect(WorkerState& ws) const {
+  open(ws);
+  if (!ws.connected) {
+    ws.connected = true;
+    ++ctx_.connected_workers;
+  }
+  return ws.connections();
+}
+
+void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch, bool ends_task,
+                    bool split_from_group) const {
   BatchOutcome out;
   out.number = batch.number;
   out.started = Clock::now();
+  out.ends_task = ends_task;
+  out.split_from_group = split_from_group;
   if (stop_.stop_requested() || halted_) return finish(out, BatchOutcome::cancelled);
   if (!ws.connected && Clock::now() < ws.parked_until) return finish(out, BatchOutcome::no_slot);
   std::unique_ptr<checkpoint::CheckpointStore> store;
@@ -60,12 +138,7 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch) const
   for (int attempt = 1;; ++attempt) {
     try {
       if (!claim) {
-        open(ws);
-        if (!ws.connected) {
-          ws.connected = true;
-          ++ctx_.connected_workers;
-        }
-        c = ws.connections();
+        c = connect(ws);
         store = std::make_unique<checkpoint::CheckpointStore>(*c.store);
         claim.emplace(*store, *c.target, c.same_store(), def_.name, batch.number, owner_,
                       static_cast<int>(opt_.lease.count()));

@@ -36,6 +36,9 @@ struct BatchOutcome {
   std::string error;
   std::chrono::steady_clock::time_point started{};  // when its worker took it
   double seconds = 0;   // the batch's wall time on its worker, retries included
+  // The last outcome of its task (a task runs one batch, or a group: run_group).
+  bool ends_task = true;
+  bool split_from_group = false;  // run alone after its group's transaction failed
 };
 
 
@@ -83,7 +86,15 @@ class BatchTask {
  public:
   BatchTask(const MigrationDef& def, const RunOptions& opt, Runner::Impl& ctx, std::stop_token stop,
             std::atomic<bool>& halted, exec::Channel<BatchOutcome>& results);
-  void run(WorkerState& ws, const checkpoint::BatchRecord& batch) const;
+  // ends_task: this batch's outcome is its task's last (false for a group's batches but
+  // the last, which run_group runs here one by one after the group failed).
+  void run(WorkerState& ws, const checkpoint::BatchRecord& batch, bool ends_task = true,
+           bool split_from_group = false) const;
+  // Group commit (store = target): the batches' claims, rows and done marks in one
+  // transaction. When the group fails (any error), its batches are run one by one with
+  // run(), each with its own attempts: a group is never retried as a group, and a bad
+  // batch fails alone.
+  void run_group(WorkerState& ws, const std::vector<checkpoint::BatchRecord>& group) const;
 
  private:
   // Bisects the batch; records each failing row with its error and data. Returns false
@@ -99,6 +110,8 @@ class BatchTask {
   void open(WorkerState& ws) const;
   std::unique_ptr<db::Database> open_guarded(const db::DbUrl& url, WorkerState& ws) const;
   std::string context(const checkpoint::BatchRecord& b) const;
+  // Opens the worker's connections once (run's first attempt does the same).
+  migrate::Connections connect(WorkerState& ws) const;
   void finish(BatchOutcome& out, BatchOutcome::State s) const;
 
   const MigrationDef& def_;

@@ -34,6 +34,8 @@ Runner::Impl::Impl(RunOptions options) : Endpoints(options), opt(std::move(optio
   if (opt.workers > 256) throw Error(ErrorKind::config, "--workers must be at most 256");
   if (opt.batch_size && *opt.batch_size <= 0)
     throw Error(ErrorKind::config, "--batch-size must be a positive number of rows");
+  if (opt.batches_per_commit < 1 || opt.batches_per_commit > 64)
+    throw Error(ErrorKind::config, "--batches-per-commit must be between 1 and 64");
   if (opt.max_attempts <= 0) throw Error(ErrorKind::config, "--max-attempts must be at least 1");
   if (opt.max_rows_per_second < 0) throw Error(ErrorKind::config, "--max-rate must not be negative");
 
