@@ -283,10 +283,13 @@ class PostgresDatabase final : public Database {
                               const std::string& block, const std::vector<std::string>& upsert_key) override {
     if (block.empty()) return 0;
     return copy_in(table, columns, upsert_key, " (FORMAT binary)", [&](const std::string& cmd) {
-      // A few statements of at most copy_pieces::kRowsPerCopy rows cost the server less
-      // than one (copy_pieces.hpp); a block that does not parse goes whole.
+      // A batch's block costs the server less as a few statements of at most
+      // copy_pieces::kRowsPerCopy rows than as one; a group's block (more rows than
+      // kWholeAbove) less as one (copy_pieces.hpp). A block that does not parse goes whole.
       std::int64_t n = 0;
-      if (auto pieces = copy_pieces::cut_binary(block)) {
+      auto pieces = copy_pieces::cut_binary(block);
+      if (pieces && pieces->rows > copy_pieces::kWholeAbove) pieces.reset();
+      if (pieces) {
         for (auto rows : pieces->runs) n += raw_copy_in(cmd, {pieces->header, rows, copy_pieces::kBinaryTrailer});
       } else {
         n = raw_copy_in(cmd, {block});
