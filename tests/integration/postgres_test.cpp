@@ -400,7 +400,7 @@ TEST(PostgresCopies, BinaryCopyBetweenPostgresDatabasesKeepsEveryType) {
                    "id, i2, i4, f4, f8, num, txt, vc, flag, bin, d, ts, tstz, iv, u, j, arr, tarr");
   auto widen = all(Migration::copy("0002_widen").source_db(src).from("t").key("id").to("widened"), "id, i4, txt");
   RunOptions o = options_for(dst, {exact.def(), widen.def()});
-  o.batch_size = 700;  // over copy_pieces::kRowsPerCopy: each batch goes as two COPY statements
+  o.batch_size = 700;  // over copy_pieces::kRowsPerCopy: a batch alone goes as two COPY statements, a group as one
   ASSERT_EQ(Runner(o).run().exit_code(), ExitCode::success);
   // Every value compared as text, computed by PostgreSQL on both sides.
   const std::string dump = "SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM t";

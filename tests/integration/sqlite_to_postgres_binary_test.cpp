@@ -149,7 +149,7 @@ class SqliteToPostgresBinary : public ::testing::Test {
 
 TEST_F(SqliteToPostgresBinary, EveryValueAsPostgresTextInputReadsIt) {
   RunOptions o = test_options(pg, {copy()});
-  o.batch_size = 750;  // over copy_pieces::kRowsPerCopy: each batch goes as two COPY statements
+  o.batch_size = 750;  // over copy_pieces::kRowsPerCopy: a batch alone goes as two COPY statements, a group as one
   ASSERT_EQ(Runner(o).run().exit_code(), ExitCode::success);
   // The oracle: the same rows as Values, through PostgreSQL's text input.
   auto source = db::open_database(lite);

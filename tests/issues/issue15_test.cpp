@@ -58,9 +58,11 @@ TEST(Issue15, FaultWrapperTakesTheProductionRoutes) {
     ScopedFaults faults;
     auto r = run_copy(dir, "binary_from_sqlite", pg, sqlite_src, "plain");
     ASSERT_EQ(r.exit_code(), ExitCode::success);
+    // Read per batch (6 batches); written per commit, and a commit may carry a group of
+    // batches (group commit, issue 17): each commit at least one COPY.
     EXPECT_GE(faults.plan().calls("query_copy_binary_for"), 6);
-    EXPECT_GE(faults.plan().calls("copy_binary_in"), 6);
-    EXPECT_GE(faults.plan().calls("commit_after"), 6);
+    EXPECT_GE(faults.plan().calls("commit_after"), 2);
+    EXPECT_GE(faults.plan().calls("copy_binary_in"), faults.plan().calls("commit_after"));
     EXPECT_GE(faults.plan().calls("lock_setup"), 1);
     EXPECT_EQ(faults.plan().calls("insert_rows"), 0) << "no fallback to row inserts";
   }
@@ -69,13 +71,13 @@ TEST(Issue15, FaultWrapperTakesTheProductionRoutes) {
     auto r = run_copy(dir, "binary_from_postgres", pg, pg_src, "plain2");
     ASSERT_EQ(r.exit_code(), ExitCode::success);
     EXPECT_GE(faults.plan().calls("query_copy_binary"), 6);
-    EXPECT_GE(faults.plan().calls("copy_binary_in"), 6);
+    EXPECT_GE(faults.plan().calls("copy_binary_in"), 2);
   }
   {  // A user type (an enum) has no binary form rowshift may write: COPY text.
     ScopedFaults faults;
     auto r = run_copy(dir, "text", pg, sqlite_src, "moods");
     ASSERT_EQ(r.exit_code(), ExitCode::success);
-    EXPECT_GE(faults.plan().calls("copy_text_in"), 6);
+    EXPECT_GE(faults.plan().calls("copy_text_in"), 2);
     EXPECT_EQ(faults.plan().calls("copy_binary_in"), 0);
   }
   {  // Faults reach the COPY route: two failed COPYs are retried, nothing lost or doubled.
