@@ -85,7 +85,7 @@ struct RunOptions {
   // together; each batch keeps its own mark and row count). Groups grow only while
   // batches are fast (a group aims at about 0.2 s), never under --max-rate, and a group
   // that fails is split, its batches retried one by one. 1: one transaction per batch.
-  int batches_per_commit = 8;
+  int batches_per_commit = 16;
   int max_attempts = 3;
   std::chrono::milliseconds backoff_base{100};
   std::chrono::milliseconds backoff_cap{5000};

@@ -54,7 +54,7 @@ struct Flags {
   int lease = 120;
   bool fail_fast = false;
   bool synchronous_batches = false;
-  int batches_per_commit = 8;
+  int batches_per_commit = 16;
   std::string on_bad_row = "fail";
   long long max_rejects = 1000;
   bool json = false;
@@ -129,7 +129,7 @@ void add_run_flags(CLI::App* cmd, Flags& f) {
                 "(by default it does not: a crash loses whole batches with their marks, and they are run again)");
   cmd->add_option("--batches-per-commit", f.batches_per_commit,
                   "when the checkpoint store is the target: at most this many fast batches share one transaction, "
-                  "each with its own done mark (default 8; 1: a transaction per batch)")
+                  "each with its own done mark (default 16; 1: a transaction per batch)")
       ->check(cli::whole_number(1, 64));
   cmd->add_option("--on-bad-row", f.on_bad_row,
                   "fail: a row-level error fails its batch (default); quarantine: the bad rows go to rowshift_rejects, "
