@@ -44,6 +44,18 @@ std::int64_t copied(std::int64_t n, const RowBlock& rows, const std::string& tab
 
 }  // namespace
 
+std::size_t RowBlock::bytes() const {
+  std::size_t n = block.size();
+  for (const auto& row : rows) {
+    for (const auto& v : row) {
+      n += sizeof(Value);
+      if (v.is_text()) n += v.as_text().size();
+      if (v.is_blob()) n += v.as_blob().bytes.size();
+    }
+  }
+  return n;
+}
+
 const char* route_name(Route r) {
   switch (r) {
     case Route::engine: return "engine";

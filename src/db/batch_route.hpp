@@ -31,6 +31,7 @@ struct RowBlock {
   std::int64_t count = 0;  // rows in block
   std::vector<Values> rows;  // values
   bool engine_side() const { return route == Route::engine || route == Route::engine_attached; }
+  std::size_t bytes() const;  // the memory its rows hold, roughly
 };
 
 // The engine route, when the target can read the source's tables itself: `same` (one

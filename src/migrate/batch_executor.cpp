@@ -150,16 +150,22 @@ std::optional<std::int64_t> run_batch(const MigrationDef& def, const plan::KeyRa
   return n;
 }
 
-std::vector<std::pair<std::size_t, std::int64_t>> run_group(const MigrationDef& def,
-                                                            const std::vector<plan::KeyRange>& ranges,
-                                                            const Connections& c, const GroupHooks& hooks) {
+GroupResult run_group(const MigrationDef& def, const std::vector<plan::KeyRange>& ranges, const Connections& c,
+                      const GroupHooks& hooks) {
+  GroupResult result;
   std::vector<BatchRows> blocks;
   blocks.reserve(ranges.size());
-  for (const auto& r : ranges) blocks.push_back(read_batch(def, r, c));
-  std::vector<std::pair<std::size_t, std::int64_t>> written;
+  std::size_t bytes = 0;
+  for (const auto& r : ranges) {
+    blocks.push_back(read_batch(def, r, c));
+    bytes += blocks.back().bytes();
+    if (bytes > hooks.max_bytes) break;  // wide rows: memory stays bounded, the rest go alone
+  }
+  result.taken = blocks.size();
+  auto& written = result.written;
   db::Transaction tx(*c.target);
-  const std::vector<std::size_t> ours = hooks.claim();
-  if (ours.empty()) return written;  // tx rolls back
+  const std::vector<std::size_t> ours = hooks.claim(result.taken);
+  if (ours.empty()) return result;  // tx rolls back
   std::vector<BatchRows> mine;
   for (std::size_t i : ours) {
     written.emplace_back(i, blocks[i].route == db::Route::values ? static_cast<std::int64_t>(blocks[i].rows.size())
@@ -179,7 +185,7 @@ std::vector<std::pair<std::size_t, std::int64_t>> run_group(const MigrationDef& 
     for (std::size_t k = 0; k < ours.size(); ++k) written[k].second = write_batch(def, ranges[ours[k]], c, mine[k]);
   }
   hooks.commit(tx, written);
-  return written;
+  return result;
 }
 
 namespace {

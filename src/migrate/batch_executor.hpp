@@ -1,6 +1,7 @@
 // What one batch of each migration kind does to the databases.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -50,14 +51,21 @@ std::optional<std::int64_t> run_batch(const MigrationDef& def, const plan::KeyRa
 // so the rows written per batch are known); then `claim` takes those that are free, and
 // only their rows are written, as one write where their route allows (db::merge_blocks).
 // `commit` puts the done marks in and commits. Returns (batch index, rows) of each batch
-// written; empty, with nothing written, when none could be claimed.
+// written; empty, with nothing written, when none could be claimed. The group ends early
+// at the batch whose rows take its reading past max_bytes: `taken` says how many of the
+// ranges it holds (at least one), the rest are the caller's to run.
 struct GroupHooks {
-  std::function<std::vector<std::size_t>()> claim;  // after begin: indexes of the batches that are ours
+  // After begin: of the first `taken` batches, the indexes of those that are ours.
+  std::function<std::vector<std::size_t>(std::size_t taken)> claim;
   std::function<void(db::Transaction& tx, const std::vector<std::pair<std::size_t, std::int64_t>>& rows)> commit;
+  std::size_t max_bytes = SIZE_MAX;
 };
-std::vector<std::pair<std::size_t, std::int64_t>> run_group(const MigrationDef& def,
-                                                            const std::vector<plan::KeyRange>& ranges,
-                                                            const Connections& c, const GroupHooks& hooks);
+struct GroupResult {
+  std::size_t taken = 0;
+  std::vector<std::pair<std::size_t, std::int64_t>> written;  // (index, rows) of each batch written
+};
+GroupResult run_group(const MigrationDef& def, const std::vector<plan::KeyRange>& ranges, const Connections& c,
+                      const GroupHooks& hooks);
 
 // A batch's rows as read from the source, on the route db/ chose for them
 // (db/batch_route.hpp): none for the engine routes, one COPY block into PostgreSQL, else

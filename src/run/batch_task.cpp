@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "checkpoint/row_json.hpp"
+#include "run/commit_group.hpp"
 #include "run/guarded_database.hpp"
 
 namespace rowshift {
@@ -57,7 +58,7 @@ void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRe
     for (std::size_t i = 0; i < group.size(); ++i) run(ws, group[i], i + 1 == group.size());
     return;
   }
-  std::vector<std::pair<std::size_t, std::int64_t>> written;
+  migrate::GroupResult result;
   try {
     const migrate::Connections c = connect(ws);
     checkpoint::CheckpointStore store(*c.store);
@@ -69,8 +70,10 @@ void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRe
     }
     const auto lease = static_cast<int>(opt_.lease.count());
     migrate::GroupHooks hooks;
-    hooks.claim = [&] {
+    hooks.max_bytes = CommitGroup::kMaxGroupBytes;
+    hooks.claim = [&](std::size_t taken) {
       std::vector<std::size_t> ours;
+      numbers.resize(taken);
       const auto claimed = store.claim_group(def_.name, numbers, owner_, lease);
       for (std::size_t i = 0; i < numbers.size(); ++i) {
         if (std::binary_search(claimed.begin(), claimed.end(), numbers[i])) ours.push_back(i);
@@ -83,7 +86,7 @@ void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRe
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
       store.mark_group_done_and_commit(tx, def_.name, marks, owner_, ms / static_cast<std::int64_t>(rows.size()));
     };
-    written = migrate::run_group(def_, ranges, c, hooks);
+    result = migrate::run_group(def_, ranges, c, hooks);
   } catch (const std::exception&) {
     // Rolled back: nothing of the group was written. Each batch now runs alone, with its
     // own attempts, retries and quarantine, as if the group had never been tried; their
@@ -92,17 +95,21 @@ void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRe
     return;
   }
   // Each batch's share of the group's time, for its duration and the histogram.
-  const double share = std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(group.size());
-  std::vector<bool> done(group.size(), false);
-  for (const auto& [i, n] : written) done[i] = true;
+  const std::size_t taken = result.taken;
+  const double share = std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(taken);
+  std::vector<bool> done(taken, false);
+  for (const auto& [i, n] : result.written) done[i] = true;
   std::size_t k = 0;
-  for (std::size_t i = 0; i < group.size(); ++i) {
+  for (std::size_t i = 0; i < taken; ++i) {
     BatchOutcome out = outcome(i);
-    if (done[i]) out.rows = written[k++].second;
+    out.ends_task = i + 1 == group.size();
+    if (done[i]) out.rows = result.written[k++].second;
     out.state = done[i] ? BatchOutcome::done : BatchOutcome::lost;  // another runner holds or finished it
     out.seconds = share;
     results_.push(std::move(out));
   }
+  // The batches the group left out (their rows would have taken it past its memory bound).
+  for (std::size_t i = taken; i < group.size(); ++i) run(ws, group[i], i + 1 == group.size());
 }
 
 migrate::Connections BatchTask::connect(WorkerState& ws) const {

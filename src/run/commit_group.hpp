@@ -20,6 +20,9 @@ namespace rowshift {
 class CommitGroup {
  public:
   static constexpr double kGroupSeconds = 0.2;
+  // A group stops taking batches once their rows hold this much memory (wide rows), so
+  // that memory stays bounded by workers x (batch + this).
+  static constexpr std::size_t kMaxGroupBytes = std::size_t{16} << 20;
 
   // max_batches 1, or allowed false: every task is one batch.
   CommitGroup(int max_batches, bool allowed) : max_(allowed ? max_batches : 1) {}
