@@ -11,7 +11,7 @@
 // text anyway, and cutting it measured no gain.
 //
 // A group of batches (group commit, run/commit_group.hpp) is the other way round: its
-// block of up to 8 batches went 15% faster end to end as one statement than in pieces of
+// block (measured with groups of 8) went 15% faster end to end as one statement than in pieces of
 // 500 (bench, PostgreSQL -> PostgreSQL 318k against 275k rows/s, SQLite -> PostgreSQL 341k
 // against 296k): past its first 1000 rows a statement reuses the slots it made. So only
 // blocks of at most kWholeAbove rows are cut.
