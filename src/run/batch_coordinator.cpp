@@ -248,7 +248,9 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
             emit({{}, "group commit off", def.name, {}, r->number, 0, line}, def.name + ": " + line);
           }
           if (r->state == BatchOutcome::done || r->state == BatchOutcome::failed) {
-            grouping.observe(r->seconds, r->state == BatchOutcome::done && r->retries == 0);
+            // Clean: done at the first attempt with no row set aside. After a bad row, batches
+            // go one at a time again, so that --max-rejects stops the run between them.
+            grouping.observe(r->seconds, r->state == BatchOutcome::done && r->retries == 0 && r->rejects == 0);
           }
           if (r->retries > 0 && r->state == BatchOutcome::done) {
             emit({{}, "batch retried", def.name, {}, r->number, r->retries, "done after " + std::to_string(r->retries + 1) + " attempts"});

@@ -46,13 +46,6 @@ void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRe
     return;
   }
   const auto t0 = Clock::now();
-  auto outcome = [&](std::size_t i) {
-    BatchOutcome out;
-    out.number = group[i].number;
-    out.started = t0;
-    out.ends_task = i + 1 == group.size();
-    return out;
-  };
   if (stop_.stop_requested() || halted_ || (!ws.connected && Clock::now() < ws.parked_until)) {
     // run() says why for each: cancelled, or no connection slot.
     for (std::size_t i = 0; i < group.size(); ++i) run(ws, group[i], i + 1 == group.size());
@@ -87,7 +80,12 @@ void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRe
       store.mark_group_done_and_commit(tx, def_.name, marks, owner_, ms / static_cast<std::int64_t>(rows.size()));
     };
     result = migrate::run_group(def_, ranges, c, hooks);
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    // A lock held past --lock-timeout stops the run as it does for one batch: its batches
+    // must not wait for the lock once more each (run() finds the stop and gives them back).
+    if (const auto* err = dynamic_cast<const Error*>(&e); err && err->limit() == ErrorLimit::lock_wait) {
+      stop_for_lock(*err);
+    }
     // Rolled back: nothing of the group was written. Each batch now runs alone, with its
     // own attempts, retries and quarantine, as if the group had never been tried; their
     // outcomes say so, for the coordinator's grouping (run/commit_group.hpp).
@@ -101,7 +99,9 @@ void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRe
   for (const auto& [i, n] : result.written) done[i] = true;
   std::size_t k = 0;
   for (std::size_t i = 0; i < taken; ++i) {
-    BatchOutcome out = outcome(i);
+    BatchOutcome out;
+    out.number = group[i].number;
+    out.started = t0;
     out.ends_task = i + 1 == group.size();
     if (done[i]) out.rows = result.written[k++].second;
     out.state = done[i] ? BatchOutcome::done : BatchOutcome::lost;  // another runner holds or finished it
@@ -110,6 +110,16 @@ void BatchTask::run_group(WorkerState& ws, const std::vector<checkpoint::BatchRe
   }
   // The batches the group left out (their rows would have taken it past its memory bound).
   for (std::size_t i = taken; i < group.size(); ++i) run(ws, group[i], i + 1 == group.size());
+}
+
+void BatchTask::stop_for_lock(const Error& e) const {
+  // Another process holds the file's write lock past --lock-timeout: every batch would
+  // wait as long. Stop the run (resumable) rather than fail batches.
+  {
+    std::lock_guard<std::mutex> guard(ctx_.lock_timeout_mu);
+    if (ctx_.lock_timeout_reason.empty()) ctx_.lock_timeout_reason = e.what();
+  }
+  ctx_.stop.request_stop();
 }
 
 migrate::Connections BatchTask::connect(WorkerState& ws) const {
@@ -174,13 +184,7 @@ void BatchTask::run(WorkerState& ws, const checkpoint::BatchRecord& batch, bool 
         return finish(out, BatchOutcome::no_slot);
       }
       if (e.limit() == ErrorLimit::lock_wait) {
-        // Another process holds the file's write lock past --lock-timeout: every batch
-        // would wait as long. Stop the run (resumable) rather than fail batches.
-        {
-          std::lock_guard<std::mutex> guard(ctx_.lock_timeout_mu);
-          if (ctx_.lock_timeout_reason.empty()) ctx_.lock_timeout_reason = e.what();
-        }
-        ctx_.stop.request_stop();
+        stop_for_lock(e);
         return cancelled();
       }
       if (e.kind() == ErrorKind::cancelled) return cancelled();  // stop requested, or --max-outage passed

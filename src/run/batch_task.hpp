@@ -110,6 +110,8 @@ class BatchTask {
   void open(WorkerState& ws) const;
   std::unique_ptr<db::Database> open_guarded(const db::DbUrl& url, WorkerState& ws) const;
   std::string context(const checkpoint::BatchRecord& b) const;
+  // A SQLite file locked elsewhere past --lock-timeout: the run stops, resumable.
+  void stop_for_lock(const Error& e) const;
   // Opens the worker's connections once (run's first attempt does the same).
   migrate::Connections connect(WorkerState& ws) const;
   void finish(BatchOutcome& out, BatchOutcome::State s) const;

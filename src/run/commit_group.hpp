@@ -28,7 +28,7 @@ class CommitGroup {
   CommitGroup(int max_batches, bool allowed) : max_(allowed ? max_batches : 1) {}
 
   // A batch finished: its time on the worker (its share of its group's), and whether it
-  // went cleanly (done at the first attempt).
+  // went cleanly (done at the first attempt, no row quarantined).
   void observe(double seconds, bool clean);
   // A group's transaction failed and its batches were run alone. After kMaxFailedGroups
   // of those in a run, groups are not formed again in it: whatever failed them (bad

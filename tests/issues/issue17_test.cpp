@@ -206,6 +206,41 @@ TEST_P(Issue17, ATransientFaultInAGroupLosesNothing) {
   EXPECT_EQ(wrong_rows(), 0);
 }
 
+// A SQLite file locked by another process mid-run, while a group waits for the lock: the
+// run stops as it does for a single batch. The split group's batches used to wait for the
+// lock once more after the group had failed on it.
+TEST_P(Issue17, AGroupThatMeetsALockHeldElsewhereStopsTheRunAfterOneLockTimeout) {
+  if (backend.is_postgres()) GTEST_SKIP() << "a SQLite file's write lock";
+  RunOptions o = test_options(url, {Migration::schema("0001_create", kCreate).def(), copy_orders()});
+  o.batch_size = 10;  // 2000 batches, so that groups are running when the lock is taken
+  o.lock_timeout = std::chrono::milliseconds(1000);
+  ScopedFaults faults;  // every commit of done marks 3 ms slower: the run outlasts its first progress report
+  faults.plan().add({.sql_contains = "UPDATE rowshift_batches SET status = 'done'", .times = 0, .latency_ms = 3});
+  std::unique_ptr<db::Database> holder;
+  std::chrono::steady_clock::time_point locked_at{};
+  o.on_progress = [&](const Progress& p) {
+    if (holder || p.migration != "0002_copy" || p.batches_done < 40) return;
+    holder = open_db(url);
+    holder->execute_script("BEGIN IMMEDIATE");
+    locked_at = std::chrono::steady_clock::now();
+  };
+  auto report = Runner(o).run();
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - locked_at).count();
+  ASSERT_TRUE(holder) << "the run ended before the lock was taken";
+  EXPECT_EQ(report.exit_code(), ExitCode::interrupted);
+  // One --lock-timeout for the batches and one for the run's own last writes in the locked
+  // file, as with one batch per commit (2.0 s both); the split group's batches waiting once
+  // more made it 3.0 s.
+  EXPECT_LT(waited, 2.6);
+  holder->execute_script("ROLLBACK");
+  holder.reset();
+  RunOptions again = test_options(url, {Migration::schema("0001_create", kCreate).def(), copy_orders()});
+  again.batch_size = 10;
+  EXPECT_EQ(Runner(again).run().exit_code(), ExitCode::success);
+  EXPECT_EQ(count("SELECT count(*) FROM orders_v2"), kRows);
+  EXPECT_EQ(wrong_rows(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Issue17, ::testing::ValuesIn(all_backends()), backend_name);
 
 // The worker default is chosen by rule: the old fixed 4 on a 2-core machine running both
