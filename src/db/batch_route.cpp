@@ -1,5 +1,6 @@
 #include "db/batch_route.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <stdexcept>
@@ -96,6 +97,28 @@ RowBlock read_rows(Database& source, Database& target, const std::string& select
       out.rows.push_back(std::move(row));
       return true;
     });
+  }
+  return out;
+}
+
+std::vector<RowBlock> read_rows_each(Database& source, Database& target, const std::vector<Statement>& selects,
+                                     const std::string& table, const std::vector<std::string>& columns) {
+  std::vector<RowBlock> out;
+  const bool together =
+      selects.size() > 1 && target.accepts_copy_text() && std::all_of(selects.begin(), selects.end(), [&](const auto& s) {
+        return binary_passes(source, target, s.sql, s.params, table, columns);
+      });
+  if (!together) {
+    for (const auto& s : selects) out.push_back(read_rows(source, target, s.sql, s.params, table, columns));
+    return out;
+  }
+  std::vector<std::string> blocks;
+  const std::vector<std::int64_t> counts = source.query_copy_binary_each(selects, blocks);
+  out.resize(selects.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].route = Route::copy_binary;
+    out[i].count = counts.at(i);
+    out[i].block = std::move(blocks.at(i));
   }
   return out;
 }

@@ -20,6 +20,7 @@
 namespace rowshift::db {
 
 class Database;
+struct Statement;
 
 enum class Route { engine, engine_attached, copy_binary, copy_text, values };
 const char* route_name(Route r);
@@ -43,6 +44,11 @@ Route engine_route(Database& target, Database& source, bool same);
 // table(columns): binary COPY when every value passes exactly, else COPY text, else Values.
 RowBlock read_rows(Database& source, Database& target, const std::string& select, const Values& params,
                    const std::string& table, const std::vector<std::string>& columns);
+
+// read_rows of several batches' selects (one query shape, each batch its own range):
+// when every batch passes as binary COPY, all are sent to the source in one message.
+std::vector<RowBlock> read_rows_each(Database& source, Database& target, const std::vector<Statement>& selects,
+                                     const std::string& table, const std::vector<std::string>& columns);
 
 // The blocks of several batches as one (group commit: one write for the group). nullopt
 // when they do not share a route that can be merged: the engine routes (one statement per

@@ -25,6 +25,12 @@ enum class SavepointStep { set, release, roll_back };
 // Receives each row; returning false stops reading.
 using RowFn = std::function<bool(Values& row)>;
 
+// One statement and its parameters, for the calls that send several at once.
+struct Statement {
+  std::string sql;
+  Values params;
+};
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -36,6 +42,10 @@ class Database {
   virtual void execute_script(const std::string& sql) = 0;
   // Runs one statement with positional parameters (?); returns rows changed.
   virtual std::int64_t execute(const std::string& sql, const Values& params = {}) = 0;
+  // The statements in order, as execute() would run them, in one message where the
+  // engine can (a group's writes: one round trip instead of one each). Returns the rows
+  // each changed; the first that fails throws, and those after it do not run.
+  virtual std::vector<std::int64_t> execute_each(const std::vector<Statement>& statements);
   // Runs a query and hands each row to fn. Column names go to *names when given.
   virtual void query(const std::string& sql, const Values& params, const RowFn& fn,
                      std::vector<std::string>* names = nullptr) = 0;
@@ -134,6 +144,10 @@ class Database {
   virtual std::vector<unsigned> result_types(const std::string& sql, const Values& params);
   virtual std::vector<unsigned> column_types(const std::string& table, const std::vector<std::string>& columns);
   virtual std::int64_t query_copy_binary(const std::string& sql, const Values& params, std::string& out);
+  // query_copy_binary of each query, into out[i] (resized to the queries' number), in
+  // one message where the engine can (a group's reads: one round trip, not one each).
+  virtual std::vector<std::int64_t> query_copy_binary_each(const std::vector<Statement>& queries,
+                                                           std::vector<std::string>& out);
   virtual std::int64_t copy_binary_in(const std::string& table, const std::vector<std::string>& columns,
                               const std::string& block, const std::vector<std::string>& upsert_key);
   // From another engine into PostgreSQL in binary COPY: the query's rows appended to

@@ -30,6 +30,13 @@ class DatabaseWrapper : public Database {
     around("execute", sql, params, [&] { n = inner_->execute(sql, params); });
     return n;
   }
+  // The statements as one call to around(): what `text` names is their SQL joined by
+  // "; ", `params` all their parameters in order.
+  std::vector<std::int64_t> execute_each(const std::vector<Statement>& statements) override {
+    std::vector<std::int64_t> n;
+    around("execute_each", joined(statements), all_params(statements), [&] { n = inner_->execute_each(statements); });
+    return n;
+  }
   void query(const std::string& sql, const Values& params, const RowFn& fn,
              std::vector<std::string>* names = nullptr) override {
     around("query", sql, params, [&] { inner_->query(sql, params, fn, names); });
@@ -119,6 +126,13 @@ class DatabaseWrapper : public Database {
     around("query_copy_binary", sql, params, [&] { n = inner_->query_copy_binary(sql, params, out); });
     return n;
   }
+  std::vector<std::int64_t> query_copy_binary_each(const std::vector<Statement>& queries,
+                                                   std::vector<std::string>& out) override {
+    std::vector<std::int64_t> n;
+    around("query_copy_binary_each", joined(queries), all_params(queries),
+           [&] { n = inner_->query_copy_binary_each(queries, out); });
+    return n;
+  }
   std::int64_t copy_binary_in(const std::string& table, const std::vector<std::string>& columns,
                               const std::string& block, const std::vector<std::string>& upsert_key) override {
     std::int64_t n = 0;
@@ -144,6 +158,17 @@ class DatabaseWrapper : public Database {
     call();
   }
   Database& inner() { return *inner_; }
+
+  static std::string joined(const std::vector<Statement>& statements) {
+    std::string text;
+    for (const auto& s : statements) text += (text.empty() ? "" : "; ") + s.sql;
+    return text;
+  }
+  static Values all_params(const std::vector<Statement>& statements) {
+    Values params;
+    for (const auto& s : statements) params.insert(params.end(), s.params.begin(), s.params.end());
+    return params;
+  }
 
  private:
   std::unique_ptr<Database> inner_;

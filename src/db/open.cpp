@@ -66,6 +66,22 @@ std::int64_t Database::copy_binary_in(const std::string&, const std::vector<std:
   throw Error(ErrorKind::permanent, "internal: " + url().redacted() + " does not take binary COPY");
 }
 
+std::vector<std::int64_t> Database::execute_each(const std::vector<Statement>& statements) {
+  std::vector<std::int64_t> rows;
+  rows.reserve(statements.size());
+  for (const auto& s : statements) rows.push_back(execute(s.sql, s.params));
+  return rows;
+}
+
+std::vector<std::int64_t> Database::query_copy_binary_each(const std::vector<Statement>& queries,
+                                                           std::vector<std::string>& out) {
+  out.assign(queries.size(), std::string());
+  std::vector<std::int64_t> rows;
+  rows.reserve(queries.size());
+  for (std::size_t i = 0; i < queries.size(); ++i) rows.push_back(query_copy_binary(queries[i].sql, queries[i].params, out[i]));
+  return rows;
+}
+
 std::optional<std::int64_t> Database::query_copy_binary_for(const std::string&, const Values&,
                                                             const std::vector<unsigned>&, std::string&) {
   return std::nullopt;

@@ -279,6 +279,35 @@ class PostgresDatabase final : public Database {
     });
   }
 
+  // All the COPY statements in one simple query: the server runs them back to back and
+  // the rows stream in without a round trip between two queries.
+  std::vector<std::int64_t> query_copy_binary_each(const std::vector<Statement>& queries,
+                                                   std::vector<std::string>& out) override {
+    return run([&](pqxx::transaction_base& t) {
+      out.assign(queries.size(), std::string());  // run() may retry: drop what a cut attempt read
+      send_begin(t);
+      std::string cmd;
+      for (const auto& q : queries) {
+        cmd += "COPY (" + inline_params(t, q.sql, q.params) + ") TO STDOUT (FORMAT binary);";
+      }
+      return raw_each(cmd, queries.size(), &out);
+    });
+  }
+
+  // The statements as EXECUTEs of their prepared plans in one simple query (with BEGIN
+  // when it is pending): a group's writes cost one round trip.
+  std::vector<std::int64_t> execute_each(const std::vector<Statement>& statements) override {
+    if (statements.empty()) return {};
+    return run([&](pqxx::transaction_base& t) {
+      std::string cmd = begin_pending_ ? "BEGIN;" : "";
+      for (const auto& s : statements) cmd += execute_text(t, s.sql, s.params) + ";";
+      auto rows = raw_each(cmd, statements.size() + (begin_pending_ ? 1 : 0), nullptr);
+      if (begin_pending_) rows.erase(rows.begin());
+      begin_pending_ = false;
+      return rows;
+    });
+  }
+
   std::int64_t copy_binary_in(const std::string& table, const std::vector<std::string>& columns,
                               const std::string& block, const std::vector<std::string>& upsert_key) override {
     if (block.empty()) return 0;
@@ -557,6 +586,53 @@ class PostgresDatabase final : public Database {
     while (PGresult* more = PQgetResult(raw_)) PQclear(more);
     if (PQstatus(raw_) == CONNECTION_BAD) throw pqxx::broken_connection(msg);
     throw pqxx::sql_error(msg, what, state.empty() ? nullptr : state.c_str());
+  }
+
+  // Sends `cmd`, `statements` statements as one simple query, and reads every result:
+  // the rows each statement changed or copied, in order; the data of the i-th COPY TO
+  // STDOUT goes to (*copied)[i]. The server stops at the first statement that fails (it
+  // skips the rest of the message); that failure is thrown once every result is read.
+  std::vector<std::int64_t> raw_each(const std::string& cmd, std::size_t statements, std::vector<std::string>* copied) {
+    if (PQsendQuery(raw_, cmd.c_str()) != 1) throw pqxx::broken_connection(PQerrorMessage(raw_));
+    std::vector<std::int64_t> rows;
+    rows.reserve(statements);
+    PGresult* failed = nullptr;
+    std::size_t copies = 0;
+    while (PGresult* r = PQgetResult(raw_)) {
+      const ExecStatusType status = PQresultStatus(r);
+      if (status == PGRES_COPY_OUT) {
+        // Read to its end even when unexpected: until then every result is this COPY.
+        PQclear(r);
+        std::string* out = copied && copies < copied->size() ? &(*copied)[copies++] : nullptr;
+        char* buf = nullptr;
+        int n = 0;
+        while ((n = PQgetCopyData(raw_, &buf, 0)) > 0) {
+          if (out) out->append(buf, static_cast<std::size_t>(n));
+          PQfreemem(buf);
+        }
+        // -1: this COPY is done, its outcome is the next result; -2: the connection failed.
+        if (n == -2 || !out) {
+          PQclear(failed);
+          throw pqxx::broken_connection(n == -2 ? PQerrorMessage(raw_) : "postgresql: unexpected COPY TO STDOUT");
+        }
+      } else if (status == PGRES_COPY_IN) {
+        PQclear(r);
+        PQputCopyEnd(raw_, "rowshift sends no COPY data here");  // the server fails it: the error is next
+      } else if (failed) {
+        PQclear(r);
+      } else if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        rows.push_back(std::atoll(PQcmdTuples(r)));
+        PQclear(r);
+      } else {
+        failed = r;  // kept for its message; the results after it are drained
+      }
+    }
+    if (failed) raw_expect(failed, PGRES_COMMAND_OK, cmd.substr(0, 200));  // throws
+    if (rows.size() != statements) {
+      throw pqxx::broken_connection("postgresql: " + std::to_string(rows.size()) + " results for " +
+                                    std::to_string(statements) + " statements");
+    }
+    return rows;
   }
 
   // After the data of a COPY: its outcome, and the rows it moved.

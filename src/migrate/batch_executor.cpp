@@ -31,10 +31,10 @@ std::vector<std::string> upsert_key(const MigrationDef& def, const Connections& 
   return c.same_store() ? std::vector<std::string>{} : def.effective_target_key();
 }
 
-std::int64_t engine_copy(const MigrationDef& def, const plan::KeyRange& r, const Connections& c, bool attached) {
-  std::string sql = db::insert_select(*c.target, def.target_table, target_columns(def), copy_select(def, r, attached),
-                                      upsert_key(def, c));
-  return c.target->execute(sql, r.params());
+db::Statement engine_copy(const MigrationDef& def, const plan::KeyRange& r, const Connections& c, bool attached) {
+  return {db::insert_select(*c.target, def.target_table, target_columns(def), copy_select(def, r, attached),
+                            upsert_key(def, c)),
+          r.params()};
 }
 
 void transform_rows(const MigrationDef& def, const plan::KeyRange& r, db::Database& source,
@@ -81,10 +81,53 @@ void transform_rows(const MigrationDef& def, const plan::KeyRange& r, db::Databa
   }
 }
 
-std::int64_t update_batch(const MigrationDef& def, const plan::KeyRange& r, const Connections& c) {
-  Values params;
-  std::string sql = db::update_statement(def.sql, batch_read(def, r), r.params(), params);
-  return c.target->execute(sql, params);
+db::Statement update_batch(const MigrationDef& def, const plan::KeyRange& r) {
+  db::Statement s;
+  s.sql = db::update_statement(def.sql, batch_read(def, r), r.params(), s.params);
+  return s;
+}
+
+// The statement that writes an engine-side batch (it reads the source itself).
+db::Statement engine_write(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
+                           const BatchRows& rows) {
+  if (def.kind == MigrationKind::update) return update_batch(def, range);
+  return engine_copy(def, range, c, rows.route == db::Route::engine_attached);
+}
+
+// A group's batches as read from the source, stopping once their rows hold max_bytes.
+// Reads that can go together (db::read_rows_each) go in chunks sized by the rows read
+// so far, so that memory stays near the bound when rows are wide.
+std::vector<BatchRows> read_group(const MigrationDef& def, const std::vector<plan::KeyRange>& ranges,
+                                  const Connections& c, std::size_t max_bytes) {
+  std::vector<BatchRows> blocks;
+  blocks.reserve(ranges.size());
+  if (ranges.empty()) return blocks;
+  std::size_t bytes = 0;
+  blocks.push_back(read_batch(def, ranges.front(), c));
+  bytes += blocks.back().bytes();
+  const bool together = def.kind == MigrationKind::copy && !blocks.back().engine_side() &&
+                        c.source->dialect() == db::Dialect::postgresql;
+  while (blocks.size() < ranges.size() && bytes <= max_bytes) {
+    std::size_t chunk = 1;
+    if (together) {
+      const std::size_t each = std::max<std::size_t>(1, bytes / blocks.size());
+      chunk = std::clamp<std::size_t>((max_bytes - bytes) / each, 1, ranges.size() - blocks.size());
+    }
+    if (chunk == 1) {
+      blocks.push_back(read_batch(def, ranges[blocks.size()], c));
+      bytes += blocks.back().bytes();
+      continue;
+    }
+    std::vector<db::Statement> selects;
+    for (std::size_t i = blocks.size(); i < blocks.size() + chunk; ++i) {
+      selects.push_back({copy_select(def, ranges[i]), ranges[i].params()});
+    }
+    for (auto& b : db::read_rows_each(*c.source, *c.target, selects, def.target_table, target_columns(def))) {
+      bytes += b.bytes();
+      blocks.push_back(std::move(b));
+    }
+  }
+  return blocks;
 }
 
 }  // namespace
@@ -119,8 +162,10 @@ BatchRows read_batch(const MigrationDef& def, const plan::KeyRange& range, const
 
 std::int64_t write_batch(const MigrationDef& def, const plan::KeyRange& range, const Connections& c,
                          const BatchRows& rows) {
-  if (def.kind == MigrationKind::update) return update_batch(def, range, c);
-  if (rows.engine_side()) return engine_copy(def, range, c, rows.route == db::Route::engine_attached);
+  if (def.kind == MigrationKind::update || rows.engine_side()) {
+    const db::Statement s = engine_write(def, range, c, rows);
+    return c.target->execute(s.sql, s.params);
+  }
   return db::write_rows(*c.target, def.target_table, target_columns(def), rows, upsert_key(def, c));
 }
 
@@ -153,14 +198,8 @@ std::optional<std::int64_t> run_batch(const MigrationDef& def, const plan::KeyRa
 GroupResult run_group(const MigrationDef& def, const std::vector<plan::KeyRange>& ranges, const Connections& c,
                       const GroupHooks& hooks) {
   GroupResult result;
-  std::vector<BatchRows> blocks;
-  blocks.reserve(ranges.size());
-  std::size_t bytes = 0;
-  for (const auto& r : ranges) {
-    blocks.push_back(read_batch(def, r, c));
-    bytes += blocks.back().bytes();
-    if (bytes > hooks.max_bytes) break;  // wide rows: memory stays bounded, the rest go alone
-  }
+  // Past max_bytes the rest of the group go alone: memory stays bounded when rows are wide.
+  std::vector<BatchRows> blocks = read_group(def, ranges, c, hooks.max_bytes);
   result.taken = blocks.size();
   auto& written = result.written;
   db::Transaction tx(*c.target);
@@ -173,13 +212,13 @@ GroupResult run_group(const MigrationDef& def, const std::vector<plan::KeyRange>
     mine.push_back(std::move(blocks[i]));
   }
   if (auto merged = db::merge_blocks(mine)) {
-    const std::int64_t n = write_batch(def, ranges[ours.front()], c, *merged);
-    std::int64_t expected = 0;
-    for (const auto& [i, rows] : written) expected += rows;
-    if (n != expected) {
-      throw Error(ErrorKind::permanent, "group of " + std::to_string(ours.size()) + " batches wrote " +
-                                            std::to_string(n) + " rows of " + std::to_string(expected) + " read");
-    }
+    write_batch(def, ranges[ours.front()], c, *merged);  // db::write_rows checks the rows copied are the rows read
+  } else if (std::all_of(mine.begin(), mine.end(), [](const auto& b) { return b.engine_side(); })) {
+    // Engine statements read the source themselves: all of them in one message.
+    std::vector<db::Statement> statements;
+    for (std::size_t k = 0; k < ours.size(); ++k) statements.push_back(engine_write(def, ranges[ours[k]], c, mine[k]));
+    const std::vector<std::int64_t> n = c.target->execute_each(statements);
+    for (std::size_t k = 0; k < ours.size(); ++k) written[k].second = n.at(k);
   } else {
     // One write per batch (an engine route, or blocks that do not merge), one commit.
     for (std::size_t k = 0; k < ours.size(); ++k) written[k].second = write_batch(def, ranges[ours[k]], c, mine[k]);

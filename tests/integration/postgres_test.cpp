@@ -417,3 +417,50 @@ TEST(PostgresCopies, BinaryCopyBetweenPostgresDatabasesKeepsEveryType) {
   EXPECT_EQ(rows_of(src, dump), rows_of(dst, "SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM t WHERE id <> 9999"));
   EXPECT_EQ(rows_of(dst, "SELECT count(*) FROM t")[0][0].as_int(), 2501);
 }
+
+// Statements sent as one message (a group's writes and reads, issue 17) behave as when
+// sent one by one: each its own row count; the first that fails throws with its SQLSTATE,
+// those after it do not run, and the connection is usable after the rollback.
+TEST(PostgresMessages, StatementsSentTogetherCountFailAndReadAsAlone) {
+  std::string pg = new_pg_database();
+  auto db = db::open_database(pg);
+  db->execute_script("CREATE TABLE m (id BIGINT PRIMARY KEY, v TEXT)");
+  const std::string insert = "INSERT INTO m SELECT g, 'v' || g FROM generate_series(CAST(? AS BIGINT), CAST(? AS BIGINT)) g";
+  {
+    db::Transaction tx(*db);
+    auto n = db->execute_each({{insert, {Value(1), Value(10)}}, {insert, {Value(11), Value(15)}}});
+    EXPECT_EQ(n, (std::vector<std::int64_t>{10, 5}));
+    tx.commit();
+  }
+  {
+    db::Transaction tx(*db);
+    try {
+      db->execute_each({{insert, {Value(100), Value(101)}}, {insert, {Value(15), Value(16)}}, {insert, {Value(200), Value(201)}}});
+      ADD_FAILURE() << "a duplicate key must fail";
+    } catch (const Error& e) {
+      EXPECT_FALSE(e.transient());
+      EXPECT_NE(std::string(e.what()).find("23505"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(rows_of(pg, "SELECT count(*), max(id) FROM m")[0], (Values{Value(15), Value(15)}))
+      << "the failed message's statements rolled back, those after the failure never ran";
+  EXPECT_EQ(db->execute(insert, {Value(16), Value(20)}), 5) << "the connection works after the failure";
+
+  const std::string select = "SELECT id, v FROM m WHERE id >= ? AND id < ?";
+  std::vector<std::string> together;
+  auto counts = db->query_copy_binary_each({{select, {Value(1), Value(8)}}, {select, {Value(8), Value(8)}},
+                                            {select, {Value(8), Value(21)}}}, together);
+  EXPECT_EQ(counts, (std::vector<std::int64_t>{7, 0, 13}));
+  ASSERT_EQ(together.size(), 3u);
+  std::string alone;
+  db->query_copy_binary(select, {Value(8), Value(21)}, alone);
+  EXPECT_EQ(together[2], alone) << "each query's block is what it reads alone";
+  try {
+    db->query_copy_binary_each({{select, {Value(1), Value(2)}}, {"SELECT no_such_column FROM m", {}}}, together);
+    ADD_FAILURE() << "a bad query must fail";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no_such_column"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(rows_of(pg, "SELECT count(*) FROM m")[0][0].as_int(), 20);
+  EXPECT_EQ(db->execute("DELETE FROM m WHERE id > ?", {Value(18)}), 2) << "and after a failed read";
+}

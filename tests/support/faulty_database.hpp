@@ -110,6 +110,22 @@ class FaultyDatabase final : public db::DatabaseWrapper {
     inner().insert_rows(table, columns, rows, upsert_key);
   }
 
+  // Statements sent together are matched one by one, as when they went alone: every
+  // statement's rules fire before any runs, the after-success rules once all ran.
+  std::vector<std::int64_t> execute_each(const std::vector<db::Statement>& statements) override {
+    plan_->count("execute_each");
+    for (const auto& s : statements) plan_->check(s.sql, s.params, false);
+    auto n = inner().execute_each(statements);
+    for (const auto& s : statements) plan_->check(s.sql, s.params, true);
+    return n;
+  }
+  std::vector<std::int64_t> query_copy_binary_each(const std::vector<db::Statement>& queries,
+                                                   std::vector<std::string>& out) override {
+    plan_->count("query_copy_binary_each");
+    for (const auto& q : queries) plan_->check(q.sql, q.params, false);
+    return inner().query_copy_binary_each(queries, out);
+  }
+
  private:
   void around(std::string_view what, const std::string& text, const Values& params,
               const std::function<void()>& call) override {
