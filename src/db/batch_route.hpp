@@ -32,6 +32,8 @@ struct RowBlock {
   std::int64_t count = 0;  // rows in block
   std::vector<Values> rows;  // values
   bool engine_side() const { return route == Route::engine || route == Route::engine_attached; }
+  // The rows it holds (none on the engine routes: the write reads them itself).
+  std::int64_t row_count() const { return route == Route::values ? static_cast<std::int64_t>(rows.size()) : count; }
   std::size_t bytes() const;  // the memory its rows hold, roughly
 };
 

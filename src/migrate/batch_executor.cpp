@@ -207,8 +207,7 @@ GroupResult run_group(const MigrationDef& def, const std::vector<plan::KeyRange>
   if (ours.empty()) return result;  // tx rolls back
   std::vector<BatchRows> mine;
   for (std::size_t i : ours) {
-    written.emplace_back(i, blocks[i].route == db::Route::values ? static_cast<std::int64_t>(blocks[i].rows.size())
-                                                                 : blocks[i].count);
+    written.emplace_back(i, blocks[i].row_count());
     mine.push_back(std::move(blocks[i]));
   }
   if (auto merged = db::merge_blocks(mine)) {

@@ -187,30 +187,20 @@ MigrationReport Runner::Impl::run_batches(const MigrationDef& def, const checkpo
                                                           opt.max_rows_per_second * elapsed + rows_per_batch;
       bool submitted = false;
       if (!stop_scheduling && !throttled && !queue.empty() && static_cast<int>(in_flight) < slot_limit) {
+        // The next batches in the queue's order, copied: the task owns them. A group of
+        // one is one batch (BatchTask::run_group runs it alone).
         const std::size_t size = grouping.next(queue.size(), worker_count);
-        if (size == 1) {
-          const checkpoint::BatchRecord* b = &queue.front();
-          submitted = pool.submit_for(
-              [&task, &workers, b](int w) { task.run(workers[static_cast<std::size_t>(w)], *b); },
-              std::chrono::milliseconds(0));
-          if (submitted) {
-            queue.pop();
-            ++offered;
-          }
-        } else {
-          // The next batches in the queue's order, copied: the task owns its group.
-          std::vector<checkpoint::BatchRecord> group;
-          for (std::size_t k = 0; k < size && k < queue.size(); ++k) group.push_back(queue.ahead(k));
-          const std::size_t n = group.size();
-          submitted = pool.submit_for(
-              [&task, &workers, group = std::move(group)](int w) {
-                task.run_group(workers[static_cast<std::size_t>(w)], group);
-              },
-              std::chrono::milliseconds(0));
-          if (submitted) {
-            for (std::size_t k = 0; k < n; ++k) queue.pop();
-            offered += n;
-          }
+        std::vector<checkpoint::BatchRecord> group;
+        for (std::size_t k = 0; k < size && k < queue.size(); ++k) group.push_back(queue.ahead(k));
+        const std::size_t n = group.size();
+        submitted = pool.submit_for(
+            [&task, &workers, group = std::move(group)](int w) {
+              task.run_group(workers[static_cast<std::size_t>(w)], group);
+            },
+            std::chrono::milliseconds(0));
+        if (submitted) {
+          for (std::size_t k = 0; k < n; ++k) queue.pop();
+          offered += n;
         }
         if (submitted) ++in_flight;
       }
