@@ -95,27 +95,37 @@ db::Statement engine_write(const MigrationDef& def, const plan::KeyRange& range,
 }
 
 // A group's batches as read from the source, stopping once their rows hold max_bytes.
-// Reads that can go together (db::read_rows_each) go in chunks sized by the rows read
-// so far, so that memory stays near the bound when rows are wide.
+// Reads that can go together (db::read_rows_each) go in chunks sized by the widest batch
+// read so far, so that memory stays near the bound when rows are wide. Rows wider than
+// any before them can take one chunk past it: the bound is then workers x batches per
+// commit x batch, as documented (docs/architecture.md).
 std::vector<BatchRows> read_group(const MigrationDef& def, const std::vector<plan::KeyRange>& ranges,
                                   const Connections& c, std::size_t max_bytes) {
   std::vector<BatchRows> blocks;
   blocks.reserve(ranges.size());
   if (ranges.empty()) return blocks;
   std::size_t bytes = 0;
-  blocks.push_back(read_batch(def, ranges.front(), c));
-  bytes += blocks.back().bytes();
+  std::size_t widest = 0;  // the most bytes one batch read held
+  std::int64_t rows = 0;
+  auto add = [&](BatchRows b) {
+    bytes += b.bytes();
+    widest = std::max(widest, b.bytes());
+    rows += b.row_count();
+    blocks.push_back(std::move(b));
+  };
+  add(read_batch(def, ranges.front(), c));
   const bool together = def.kind == MigrationKind::copy && !blocks.back().engine_side() &&
                         c.source->dialect() == db::Dialect::postgresql;
   while (blocks.size() < ranges.size() && bytes <= max_bytes) {
+    // As many as fit if each holds as much as the widest so far; one at a time while no
+    // batch has held a row (nothing to go by).
     std::size_t chunk = 1;
-    if (together) {
-      const std::size_t each = std::max<std::size_t>(1, bytes / blocks.size());
-      chunk = std::clamp<std::size_t>((max_bytes - bytes) / each, 1, ranges.size() - blocks.size());
+    if (together && rows > 0) {
+      chunk = std::clamp<std::size_t>((max_bytes - bytes) / std::max<std::size_t>(1, widest), 1,
+                                      ranges.size() - blocks.size());
     }
     if (chunk == 1) {
-      blocks.push_back(read_batch(def, ranges[blocks.size()], c));
-      bytes += blocks.back().bytes();
+      add(read_batch(def, ranges[blocks.size()], c));
       continue;
     }
     std::vector<db::Statement> selects;
@@ -123,8 +133,7 @@ std::vector<BatchRows> read_group(const MigrationDef& def, const std::vector<pla
       selects.push_back({copy_select(def, ranges[i]), ranges[i].params()});
     }
     for (auto& b : db::read_rows_each(*c.source, *c.target, selects, def.target_table, target_columns(def))) {
-      bytes += b.bytes();
-      blocks.push_back(std::move(b));
+      add(std::move(b));
     }
   }
   return blocks;

@@ -432,3 +432,58 @@ TEST(Issue17Groups, AGroupStopsTakingBatchesPastItsMemoryBound) {
   EXPECT_EQ(result.taken, 4u);
   EXPECT_EQ(count_rows(*db, "SELECT count(*) FROM t"), 400);
 }
+
+// A group's reads from PostgreSQL go in one message, but not past the group's memory
+// bound: they are taken in chunks sized by the widest batch read so far, and a group
+// whose first batch read no row reads the next alone (an empty batch tells nothing of
+// the width of the rows after it).
+TEST(Issue17Groups, ReadsSentTogetherStopAtTheMemoryBound) {
+  const std::string source_url = new_pg_database();
+  const std::string target_url = new_pg_database();
+  auto source = open_db(source_url);
+  auto target = open_db(target_url);
+  // Batch b holds the ids in (100 b, 100 b + 100]: batch 0 is empty, batches 1-3 hold 100
+  // rows of about 1 kB each, batches 4-7 100 rows of 10 bytes.
+  source->execute_script(
+      "CREATE TABLE s (id BIGINT PRIMARY KEY, v TEXT);"
+      "INSERT INTO s SELECT i, repeat('x', 1000) FROM generate_series(101, 400) i;"
+      "INSERT INTO s SELECT i, repeat('y', 10) FROM generate_series(401, 800) i");
+  target->execute_script("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)");
+  MigrationDef def = Migration::copy("0001_wide").from("s").key("id").to("t").column("id", "id").column("v", "v").def();
+  std::vector<plan::KeyRange> ranges(8);
+  for (int b = 0; b < 8; ++b) {
+    ranges[static_cast<std::size_t>(b)].lo = {Value(b * 100)};
+    ranges[static_cast<std::size_t>(b)].hi = {Value(b * 100 + 100)};
+  }
+  ScopedFaults faults;  // counts the calls
+  auto counted_source = open_db(source_url);
+  auto counted_target = open_db(target_url);
+  migrate::Connections c{counted_target.get(), counted_source.get(), counted_target.get()};
+  migrate::GroupHooks hooks;
+  hooks.claim = [](std::size_t taken) {
+    std::vector<std::size_t> all(taken);
+    for (std::size_t i = 0; i < taken; ++i) all[i] = i;
+    return all;
+  };
+  hooks.commit = [](db::Transaction& tx, const std::vector<std::pair<std::size_t, std::int64_t>>&) { tx.commit(); };
+
+  hooks.max_bytes = 250 * 1000;  // a wide batch's binary block holds about 100 kB
+  auto result = migrate::run_group(def, ranges, c, hooks);
+  // Batch 0 read no row, so batch 1 is read alone; after it, room for one more wide batch
+  // at a time, and the fourth takes the group past its bound.
+  EXPECT_EQ(result.taken, 4u);
+  EXPECT_EQ(faults.plan().calls("query_copy_binary_each"), 0) << "no chunk of more than one batch fitted";
+  EXPECT_EQ(count_rows(*target, "SELECT count(*) FROM t"), 300);
+
+  target->execute("DELETE FROM t");
+  hooks.max_bytes = SIZE_MAX;
+  result = migrate::run_group(def, ranges, c, hooks);
+  EXPECT_EQ(result.taken, 8u);
+  EXPECT_EQ(faults.plan().calls("query_copy_binary_each"), 1) << "after the first batch that held rows, the rest at once";
+  EXPECT_EQ(faults.plan().calls("query_copy_binary"), 4 + 2) << "the first run's four, this run's batches 0 and 1";
+  ASSERT_EQ(result.written.size(), 8u);
+  EXPECT_EQ(result.written[0].second, 0);
+  EXPECT_EQ(result.written[7].second, 100);
+  EXPECT_EQ(count_rows(*target, "SELECT count(*) FROM t"), 700);
+  EXPECT_EQ(count_rows(*target, "SELECT count(*) FROM t WHERE v = repeat('x', 1000) OR v = repeat('y', 10)"), 700);
+}
