@@ -33,6 +33,16 @@ class Issue17 : public ::testing::TestWithParam<Backend> {
     backend.make_orders(*open_db(url), kRows);
   }
   std::int64_t count(const std::string& sql) { return count_rows(*open_db(url), sql); }
+  // The copy of orders into orders_v3, from another database holding the same orders.
+  MigrationDef copy_from_elsewhere() {
+    const std::string source = backend.new_database(dir, "i17_source.db");
+    backend.make_orders(*open_db(source), kRows);
+    MigrationDef def = copy_orders();
+    def.name = "0003_copy_from_elsewhere";
+    def.source_db = source;
+    def.target_table = "orders_v3";
+    return def;
+  }
   std::int64_t wrong_rows() {
     return count(
         "SELECT count(*) FROM orders o LEFT JOIN orders_v2 v ON v.id = o.id WHERE v.id IS NULL"
@@ -118,12 +128,7 @@ TEST_P(Issue17, BatchCommitsWaitForTheDiskOnlyWhereAResumeCouldNotRedoThem) {
 // 20 batches took 20 without groups, and far fewer with them, and the rows are exact
 // either way, read from the same database, from another one, or through a transform.
 TEST_P(Issue17, FastBatchesCommitTogetherEachWithItsOwnMark) {
-  const std::string source = backend.new_database(dir, "i17_source.db");
-  backend.make_orders(*open_db(source), kRows);
-  MigrationDef from_elsewhere = copy_orders();
-  from_elsewhere.name = "0003_copy_from_elsewhere";
-  from_elsewhere.source_db = source;
-  from_elsewhere.target_table = "orders_v3";
+  MigrationDef from_elsewhere = copy_from_elsewhere();
   MigrationDef transformed = Migration::transform("0004_transform")
                                  .from("orders")
                                  .key("id")
@@ -250,12 +255,7 @@ TEST_P(Issue17, AGroupThatMeetsALockHeldElsewhereStopsTheRunAfterOneLockTimeout)
 // and its engine statements in another (db::Database::query_copy_binary_each,
 // execute_each); rows and marks stay exact.
 TEST_P(Issue17, AGroupsReadsAndItsEngineWritesGoAsOneMessageEach) {
-  const std::string source = backend.new_database(dir, "i17_source.db");
-  backend.make_orders(*open_db(source), kRows);
-  MigrationDef from_elsewhere = copy_orders();
-  from_elsewhere.name = "0003_copy_from_elsewhere";
-  from_elsewhere.source_db = source;
-  from_elsewhere.target_table = "orders_v3";
+  MigrationDef from_elsewhere = copy_from_elsewhere();
   // Same column types at both ends, so that a PostgreSQL source passes as binary COPY.
   from_elsewhere.columns = {{"id", "id"}, {"customer", "customer"}, {"note", "note"}};
   const MigrationDef create = Migration::schema("0001_create", kCreate +
